@@ -1,0 +1,1 @@
+//! End-to-end tests across the rds-dr crates live in `tests/`.
