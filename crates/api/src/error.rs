@@ -14,7 +14,9 @@ pub enum ErrorKind {
     Server,
     /// The service answered 429 (`APIGW.0308`): too many requests.
     Throttled,
-    /// No answer in time (connect or read timeout, or the retry budget ran out).
+    /// No answer in time (connect or read timeout). A spent retry budget is
+    /// not a kind of its own: [`crate::retry::Retrying`] returns the last
+    /// error, its message noting why it gave up.
     Timeout,
     /// The connection could not be made or broke (refused, reset, DNS).
     Connect,
@@ -49,8 +51,13 @@ impl fmt::Display for ErrorKind {
 /// Carries what the service said (HTTP status, Huawei error code and message,
 /// request id) and whether the request may have reached the service.
 /// Never holds a secret key or security token.
-#[derive(Debug)]
+///
+/// One pointer wide, so `Result<T, ApiError>` stays small.
 pub struct ApiError {
+    inner: Box<Inner>,
+}
+
+struct Inner {
     kind: ErrorKind,
     message: String,
     status: Option<u16>,
@@ -67,15 +74,17 @@ impl ApiError {
     /// assumed not sent; see [`ApiError::with_maybe_sent`].
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         ApiError {
-            kind,
-            message: message.into(),
-            status: None,
-            code: None,
-            request_id: None,
-            encoded_authorization_message: None,
-            retry_after: None,
-            maybe_sent: false,
-            source: None,
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status: None,
+                code: None,
+                request_id: None,
+                encoded_authorization_message: None,
+                retry_after: None,
+                maybe_sent: false,
+                source: None,
+            }),
         }
     }
 
@@ -87,133 +96,133 @@ impl ApiError {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Service,
         };
-        ApiError::new(kind, message).with_status(status).with_maybe_sent(true)
+        ApiError::new(kind, message)
+            .with_status(status)
+            .with_maybe_sent(true)
     }
 
     /// Sets the HTTP status.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.inner.status = Some(status);
         self
     }
 
     /// Sets the Huawei error code (`DBS.xxxxxx`, `APIGW.xxxx`).
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
-        self.code = Some(code.into());
+        self.inner.code = Some(code.into());
         self
     }
 
     /// Sets the request id (`X-Request-Id`).
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = Some(request_id.into());
+        self.inner.request_id = Some(request_id.into());
         self
     }
 
     /// Sets the `encoded_authorization_message` of a 403.
     pub fn with_encoded_authorization_message(mut self, message: impl Into<String>) -> Self {
-        self.encoded_authorization_message = Some(message.into());
+        self.inner.encoded_authorization_message = Some(message.into());
         self
     }
 
     /// Sets how long the service asked us to wait (`Retry-After`).
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
-        self.retry_after = Some(delay);
+        self.inner.retry_after = Some(delay);
         self
     }
 
     /// Records whether the request may have reached the service.
     pub fn with_maybe_sent(mut self, maybe_sent: bool) -> Self {
-        self.maybe_sent = maybe_sent;
+        self.inner.maybe_sent = maybe_sent;
         self
     }
 
     /// Attaches the underlying cause. The caller must make sure it holds no secret.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.inner.source = Some(Box::new(source));
         self
     }
 
     /// Replaces the message (e.g. to prefix context).
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
+        self.inner.message = message.into();
         self
     }
 
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The message: the service's `error_msg`, or what the client observed.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The HTTP status, if an answer arrived.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.inner.status
     }
 
     /// The Huawei error code, if the service gave one.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.inner.code.as_deref()
     }
 
     /// The request id, if the service gave one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.inner.request_id.as_deref()
     }
 
     /// The `encoded_authorization_message` of a 403, if any.
     pub fn encoded_authorization_message(&self) -> Option<&str> {
-        self.encoded_authorization_message.as_deref()
+        self.inner.encoded_authorization_message.as_deref()
     }
 
     /// How long the service asked us to wait before trying again.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.inner.retry_after
     }
 
     /// Whether the request may have reached the service. `false` means it
     /// certainly did not (e.g. credentials or configuration errors, connect
     /// refused).
     pub fn maybe_sent(&self) -> bool {
-        self.maybe_sent
+        self.inner.maybe_sent
     }
 
-    /// Whether trying again may succeed: throttling, 5xx, timeouts, broken
-    /// connections, and bodies cut short. Never for 4xx, credentials,
-    /// configuration or TLS errors.
+    /// Whether trying again may succeed: throttling, 5xx (except 501 and
+    /// 505), timeouts, broken connections, and success bodies cut short.
+    /// Never for 4xx, credentials, configuration or TLS errors. The same
+    /// rule as [`crate::retry::RetryClass::of`], which says which kind of
+    /// retryable failure it is.
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
-            ErrorKind::Throttled | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Connect => true,
-            ErrorKind::Decode => self.status.is_none_or(|s| (200..300).contains(&s)) && self.maybe_sent,
-            ErrorKind::Service | ErrorKind::Tls | ErrorKind::Credentials | ErrorKind::Configuration => false,
-        }
+        crate::retry::RetryClass::of(self).is_retryable()
     }
 
     /// Whether this is a timeout.
     pub fn is_timeout(&self) -> bool {
-        self.kind == ErrorKind::Timeout
+        self.inner.kind == ErrorKind::Timeout
     }
 
     /// Whether the service throttled the call.
     pub fn is_throttled(&self) -> bool {
-        self.kind == ErrorKind::Throttled
+        self.inner.kind == ErrorKind::Throttled
     }
 }
 
 impl fmt::Display for ApiError {
     /// `kind: message (HTTP 401, code APIGW.0301, request id abc)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
+        write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
         let mut parts = Vec::new();
-        if let Some(s) = self.status {
+        if let Some(s) = self.inner.status {
             parts.push(format!("HTTP {s}"));
         }
-        if let Some(c) = &self.code {
+        if let Some(c) = &self.inner.code {
             parts.push(format!("code {c}"));
         }
-        if let Some(r) = &self.request_id {
+        if let Some(r) = &self.inner.request_id {
             parts.push(format!("request id {r}"));
         }
         if !parts.is_empty() {
@@ -223,8 +232,31 @@ impl fmt::Display for ApiError {
     }
 }
 
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("ApiError")
+            .field("kind", &i.kind)
+            .field("message", &i.message)
+            .field("status", &i.status)
+            .field("code", &i.code)
+            .field("request_id", &i.request_id)
+            .field(
+                "encoded_authorization_message",
+                &i.encoded_authorization_message,
+            )
+            .field("retry_after", &i.retry_after)
+            .field("maybe_sent", &i.maybe_sent)
+            .field("source", &i.source)
+            .finish()
+    }
+}
+
 impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }

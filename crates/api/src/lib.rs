@@ -5,9 +5,53 @@
 //! generic over it: [`retry`] wraps any implementation with classified,
 //! budgeted retries, and [`fleet`] scans many targets with bounded
 //! concurrency. This crate pulls in no HTTP library and no async runtime.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`retry`] | [`RetryClass`](retry::RetryClass), [`RetryPolicy`](retry::RetryPolicy), the [`Retrying`](retry::Retrying) layer, the injected [`Clock`](retry::Clock) and [`RandomSource`](retry::RandomSource) |
+//! | [`fleet`] | [`scan`](fleet::scan): many targets, bounded concurrency, a sorted [`FleetReport`](fleet::FleetReport) |
+//! | [`memory`] | [`InMemoryApi`](memory::InMemoryApi): answers from captures, scripted failures, call counts |
+//! | [`testing`] | [`ManualClock`](testing::ManualClock): virtual time for tests |
+//!
+//! Layers compose because each is itself a [`DrRelationsApi`]:
+//!
+//! ```
+//! use futures::executor::block_on;
+//! use rds_dr_api::{ApiError, ErrorKind, RequestOptions, Target};
+//! use rds_dr_api::fleet::{FleetConfig, scan};
+//! use rds_dr_api::memory::InMemoryApi;
+//! use rds_dr_api::retry::{RetryPolicy, Retrying};
+//! use rds_dr_api::testing::ManualClock;
+//!
+//! let flaky: Target = "cn-north-4/0483b6b16e954cb88930a360d2c4e663".parse()?;
+//! let gone: Target = "cn-east-3/1bd4a1e4b3a94a5ba0f1e6d7c8b9a0f1".parse()?;
+//! // `flaky` times out once, then answers; `gone` is unknown (404).
+//! let api = InMemoryApi::new()
+//!     .with_response(flaky.clone(), Default::default())
+//!     .with_failures(flaky.clone(), [ApiError::new(ErrorKind::Timeout, "read timed out")]);
+//! let retrying = Retrying::new(&api, RetryPolicy::default(), ManualClock::new());
+//!
+//! let report = block_on(scan(
+//!     &retrying,
+//!     vec![gone.clone(), flaky.clone()],
+//!     RequestOptions::default(),
+//!     FleetConfig::new(),
+//!     |_progress| {},
+//! ));
+//! assert_eq!(report.captures.len(), 1);
+//! assert_eq!(report.captures[0].source, flaky);
+//! assert_eq!(report.failures[0].target, gone);
+//! assert_eq!(report.failures[0].error.status(), Some(404));
+//! assert_eq!((api.calls(&flaky), api.calls(&gone)), (2, 1)); // 404 is not retried
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 mod error;
+pub mod fleet;
+pub mod memory;
+pub mod retry;
+pub mod testing;
 
 pub use error::{ApiError, ErrorKind};
 pub use rds_dr_model::{ListDrRelationsResponse, Target};
@@ -46,7 +90,9 @@ impl std::str::FromStr for Language {
         match s.to_ascii_lowercase().as_str() {
             "en-us" => Ok(Language::EnUs),
             "zh-cn" => Ok(Language::ZhCn),
-            other => Err(format!("unknown language `{other}` (expected en-us or zh-cn)")),
+            other => Err(format!(
+                "unknown language `{other}` (expected en-us or zh-cn)"
+            )),
         }
     }
 }
