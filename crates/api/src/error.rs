@@ -18,11 +18,13 @@ pub enum ErrorKind {
     /// not a kind of its own: [`crate::retry::Retrying`] returns the last
     /// error, its message noting why it gave up.
     Timeout,
-    /// The connection could not be made or broke (refused, reset, DNS).
+    /// The connection could not be made or broke (refused, reset, DNS), including
+    /// while the body was being read (a body cut short).
     Connect,
     /// TLS failed (handshake, certificate).
     Tls,
-    /// The answer arrived but could not be read (not JSON, truncated, too large).
+    /// The answer arrived whole but could not be read (not JSON, the wrong
+    /// shape, over the size cap). Not retryable: asking again gives the same.
     Decode,
     /// No usable credentials, or they could not be fetched.
     Credentials,
@@ -192,8 +194,8 @@ impl ApiError {
     }
 
     /// Whether trying again may succeed: throttling, 5xx (except 501 and
-    /// 505), timeouts, broken connections, and success bodies cut short.
-    /// Never for 4xx, credentials, configuration or TLS errors. The same
+    /// 505), timeouts, broken connections (also mid-body).
+    /// Never for 4xx, unreadable bodies, credentials, configuration or TLS errors. The same
     /// rule as [`crate::retry::RetryClass::of`], which says which kind of
     /// retryable failure it is.
     pub fn is_retryable(&self) -> bool {

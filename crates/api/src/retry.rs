@@ -123,18 +123,12 @@ impl RetryClass {
                 _ => RetryClass::Server,
             },
             ErrorKind::Timeout | ErrorKind::Connect => RetryClass::Transient,
-            // A body that arrived with a success status (or before any status
-            // was known) but could not be read in full: the connection broke
-            // or the body was cut short. A non-2xx body that cannot be read is
-            // the service's answer, and asking again will not change it.
-            ErrorKind::Decode => {
-                if error.maybe_sent() && error.status().is_none_or(|s| (200..300).contains(&s)) {
-                    RetryClass::Transient
-                } else {
-                    RetryClass::NotRetryable
-                }
-            }
-            ErrorKind::Service
+            // A body that arrived whole but cannot be read (not JSON, the wrong
+            // shape, over the size cap) is the service's answer: asking again
+            // will not change it. A body cut short by a broken connection is
+            // `Connect`, above.
+            ErrorKind::Decode
+            | ErrorKind::Service
             | ErrorKind::Tls
             | ErrorKind::Credentials
             | ErrorKind::Configuration => RetryClass::NotRetryable,

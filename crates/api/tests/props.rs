@@ -27,7 +27,7 @@ impl Failure {
             2 => ApiError::from_status(503, "unavailable"),
             3 => ApiError::new(ErrorKind::Timeout, "read timed out"),
             4 => ApiError::new(ErrorKind::Connect, "reset"),
-            5 => ApiError::new(ErrorKind::Decode, "truncated")
+            5 => ApiError::new(ErrorKind::Connect, "body truncated")
                 .with_status(200)
                 .with_maybe_sent(true),
             6 => ApiError::from_status(400, "bad request"),

@@ -186,8 +186,14 @@ fn client_errors_are_not_retried_and_keep_their_message() {
                 .with_status(400)
                 .with_maybe_sent(true)
         },
-        // Nothing was received: nothing can have been cut short.
         || ApiError::new(ErrorKind::Decode, "not JSON"),
+        // A whole 200 body that is not what was expected, or over the cap:
+        // the same answer comes back next time.
+        || {
+            ApiError::new(ErrorKind::Decode, "body is not JSON")
+                .with_status(200)
+                .with_maybe_sent(true)
+        },
     ];
     for make in errors {
         let api = InMemoryApi::new()
@@ -221,11 +227,13 @@ fn transient_and_server_errors_are_retried() {
         || ApiError::new(ErrorKind::Connect, "connection refused"),
         || ApiError::new(ErrorKind::Connect, "connection reset").with_maybe_sent(true),
         || {
-            ApiError::new(ErrorKind::Decode, "body truncated at byte 10")
-                .with_status(200)
-                .with_maybe_sent(true)
+            ApiError::new(
+                ErrorKind::Connect,
+                "body truncated at byte 10: connection broke",
+            )
+            .with_status(200)
+            .with_maybe_sent(true)
         },
-        || ApiError::new(ErrorKind::Decode, "connection closed mid-body").with_maybe_sent(true),
     ];
     for make in errors {
         let api = InMemoryApi::new()
@@ -453,7 +461,7 @@ fn classification_table() {
             ApiError::new(ErrorKind::Decode, "x")
                 .with_status(200)
                 .with_maybe_sent(true),
-            RetryClass::Transient,
+            RetryClass::NotRetryable,
         ),
         (
             ApiError::new(ErrorKind::Decode, "x")

@@ -235,7 +235,7 @@ pub(crate) fn from_reqwest(error: reqwest::Error, phase: Phase) -> ApiError {
         )
     } else if let Phase::Body { received, .. } = phase {
         (
-            ErrorKind::Decode,
+            ErrorKind::Connect,
             true,
             format!(
                 "body truncated at byte {received}: the connection broke while reading it: {text}"
