@@ -1,0 +1,86 @@
+//! Secrets never reach the logs, at any level. Alone in its own test binary:
+//! a thread-local subscriber sees every event only when no other test
+//! thread races it to register the log call sites.
+
+mod common;
+
+use std::time::SystemTime;
+
+use common::*;
+use rds_dr_fake::Credentials;
+
+/// A log sink for the secret check.
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_logs_at_trace_level() {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The runtime of this test is single-threaded: the server's tasks log
+    // on this thread, into this subscriber.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let credentials = Credentials::new(AK, SK).with_security_token(TOKEN);
+    let fake = small_fleet()
+        .credentials(credentials.clone())
+        .start()
+        .await
+        .unwrap();
+    let client = client();
+    let now = SystemTime::now();
+    let ok = signed_get(
+        &client,
+        &fake,
+        &relations_path(P_NORTH),
+        &[],
+        Some(P_NORTH),
+        &credentials,
+        now,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), 200);
+    let wrong =
+        Credentials::new(AK, "WrongSecretKeyWrongSecretKeyWrongSecret0").with_security_token(TOKEN);
+    let refused = signed_get(
+        &client,
+        &fake,
+        &relations_path(P_NORTH),
+        &[],
+        Some(P_NORTH),
+        &wrong,
+        now,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 401);
+    fake.shutdown().await;
+
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("fake cloud request"),
+        "the request log lines are there: {logs}"
+    );
+    assert!(logs.contains("status=401"), "{logs}");
+    for secret in [SK, TOKEN, "WrongSecretKey"] {
+        assert!(!logs.contains(secret), "a secret reached the logs: {logs}");
+    }
+}
