@@ -463,23 +463,38 @@ fn unreachable_unknown(request_id: &str) -> Response<FakeBody> {
     )
 }
 
-/// The IAM `GET /v3/projects` answer: every served project whose region is
-/// `name` (every project without `name`), named after its region.
+/// The IAM `GET /v3/projects` answer: every served project whose name is
+/// `name` (every project without `name`).
+///
+/// Names follow Huawei's convention: a region's default project is named
+/// after the region and its sub-projects `REGION_suffix`. The fake makes the
+/// project with the smallest id in each region the default one and names the
+/// others `REGION_` plus the first 8 characters of their id, so
+/// `?name=REGION` finds exactly one project per served region.
 fn projects_body(state: &State, headers: &HeaderMap, name: Option<&str>) -> Bytes {
     let domain_id = state.domain_id();
     let host = headers
         .get(hyper::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
+    let mut default_taken = std::collections::HashSet::new();
     let projects: Vec<_> = state
         .fleet
         .projects
         .iter()
-        .filter(|(_, p)| name.is_none_or(|n| p.region == n))
         .map(|(id, p)| {
+            let project_name = if default_taken.insert(p.region.as_str()) {
+                p.region.clone()
+            } else {
+                format!("{}_{}", p.region, id.get(..8).unwrap_or(id))
+            };
+            (id, project_name)
+        })
+        .filter(|(_, project_name)| name.is_none_or(|n| project_name == n))
+        .map(|(id, project_name)| {
             json!({
                 "id": id,
-                "name": p.region,
+                "name": project_name,
                 "domain_id": domain_id,
                 "parent_id": domain_id,
                 "description": "",

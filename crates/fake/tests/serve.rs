@@ -127,7 +127,18 @@ async fn iam_discovery_lists_the_projects_of_a_region() {
         .iter()
         .map(|p| p["id"].clone())
         .collect();
-    assert_eq!(ids, [json!(P_EAST), json!(P_EAST_2)]);
+    // The smallest id of a region is its default project, named after the
+    // region; the others are sub-projects `REGION_xxxxxxxx`.
+    let (default, sub) = if P_EAST < P_EAST_2 {
+        (P_EAST, P_EAST_2)
+    } else {
+        (P_EAST_2, P_EAST)
+    };
+    assert_eq!(ids, [json!(default)]);
+    let sub_name = format!("cn-east-3_{}", &sub[..8]);
+    let sub_project = get(&sub_name).await;
+    assert_eq!(sub_project["projects"][0]["id"], json!(sub));
+    assert_eq!(sub_project["projects"][0]["name"], json!(sub_name));
 
     let none = get("ap-southeast-1").await;
     assert_eq!(none["projects"], json!([]));
