@@ -60,7 +60,8 @@ impl Source {
     /// Checks both parts: a region id (lowercase letters, digits and `-`,
     /// starting with a letter) and a project id of 32 hexadecimal characters.
     pub fn validate(&self) -> Result<(), ParseTargetError> {
-        validate_region(&self.region).map_err(|reason| ParseTargetError::new(&self.to_string(), reason))?;
+        validate_region(&self.region)
+            .map_err(|reason| ParseTargetError::new(&self.to_string(), reason))?;
         validate_project_id(&self.project_id)
             .map_err(|reason| ParseTargetError::new(&self.to_string(), reason))
     }
@@ -78,10 +79,15 @@ impl FromStr for Source {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let text = s.trim();
         let Some((region, project_id)) = text.split_once('/') else {
-            return Err(ParseTargetError::new(s, "missing `/` between region and project id".into()));
+            return Err(ParseTargetError::new(
+                s,
+                "missing `/` between region and project id".into(),
+            ));
         };
         let source = Source::new(region.trim(), project_id.trim());
-        source.validate().map_err(|e| ParseTargetError::new(s, e.reason))?;
+        source
+            .validate()
+            .map_err(|e| ParseTargetError::new(s, e.reason))?;
         Ok(source)
     }
 }
@@ -93,10 +99,15 @@ pub fn validate_region(region: &str) -> Result<(), String> {
         return Err("the region is empty".into());
     }
     if region.len() > 64 {
-        return Err(format!("the region is {} characters long (at most 64)", region.len()));
+        return Err(format!(
+            "the region is {} characters long (at most 64)",
+            region.len()
+        ));
     }
     if !region.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(format!("the region `{region}` must start with a lowercase letter"));
+        return Err(format!(
+            "the region `{region}` must start with a lowercase letter"
+        ));
     }
     if let Some(bad) = region
         .chars()

@@ -31,7 +31,11 @@
 mod capture;
 mod generated;
 mod lenient;
+#[cfg(feature = "synth")]
+pub mod synth;
 
-pub use capture::{Capture, ParseTargetError, Source, Target, validate_project_id, validate_region};
+pub use capture::{
+    Capture, ParseTargetError, Source, Target, validate_project_id, validate_region,
+};
 pub use generated::*;
 pub use lenient::{Lenient, Malformed, Value};
