@@ -1,0 +1,393 @@
+//! Collecting claims from captures: compact, append-only, order-free.
+//!
+//! Every capture adds claims (this record is in this source; this record
+//! says X is the primary of Y with this peer location; ...). Nothing is
+//! decided until [`TopologyBuilder::build`], which sorts and deduplicates the
+//! claims, so the result does not depend on the order of the captures, and a
+//! capture given twice adds nothing new.
+
+use std::borrow::Borrow;
+use std::fmt;
+
+use rds_dr_model::{Capture, DrPeer, Lenient, ListDrRelationsResponse, Source, Target};
+
+use crate::intern::{FastMap, IdInterner, Interner, Sym};
+use crate::topology::Topology;
+
+/// Which side of a primary -> DR relation a record speaks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    /// The primary's own record lists the DR in `slave_instances`.
+    Primary,
+    /// The DR's own record names the primary in `master_instance`.
+    Dr,
+}
+
+impl Side {
+    /// `primary` or `dr`, as in the findings' `claimed_by`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Primary => "primary",
+            Side::Dr => "dr",
+        }
+    }
+}
+
+/// A location as one claim states it; any part may be missing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Loc {
+    pub(crate) region: Option<Sym>,
+    pub(crate) project: Option<Sym>,
+    pub(crate) name: Option<Sym>,
+}
+
+/// "Record of `dr` in `source` names `primary` as master" or "record of
+/// `primary` in `source` lists `dr` as a slave"; `peer` is what the record
+/// says about the other end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RawEdge {
+    pub(crate) primary: u32,
+    pub(crate) dr: u32,
+    pub(crate) side: Side,
+    pub(crate) source: u32,
+    pub(crate) peer: Loc,
+}
+
+/// A record naming its own instance as master (`side == Dr`) or slave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RawSelf {
+    pub(crate) node: u32,
+    pub(crate) source: u32,
+    pub(crate) side: Side,
+}
+
+/// A record, or a peer inside a record, without a usable instance id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RawMalformed {
+    pub(crate) source: u32,
+    /// Index of the record in `instance_dr_relations`.
+    pub(crate) index: usize,
+    /// `record`, `instance_id`, `master_instance` or `slave_instances[i]`.
+    pub(crate) field: String,
+    /// What is wrong, for people.
+    pub(crate) reason: String,
+    /// The record's own instance, when it has one.
+    pub(crate) owner: Option<u32>,
+    /// Instances the record names (when its own id is missing); they are
+    /// not added to the graph on this record's word alone.
+    pub(crate) peers: Vec<String>,
+}
+
+/// Collects captures (and failed targets), then builds a [`Topology`].
+///
+/// ```
+/// use rds_dr_model::{Capture, ListDrRelationsResponse};
+/// use rds_dr_topology::{EdgeStatus, Topology};
+///
+/// let a: ListDrRelationsResponse = serde_json::from_str(r#"{"instance_dr_relations": [
+///     {"instance_id": "p1in03", "slave_instances": [{"instance_id": "d1in03",
+///      "region": "ap-southeast-1", "project_id": "08fd4e669e00d57d2ffec01352c7cb77"}]}]}"#)?;
+/// let b: ListDrRelationsResponse = serde_json::from_str(r#"{"instance_dr_relations": [
+///     {"instance_id": "d1in03", "master_instance": {"instance_id": "p1in03",
+///      "region": "cn-north-4", "project_id": "0483b6b16e954cb88930a360d2c4e663"}}]}"#)?;
+/// let mut builder = Topology::builder();
+/// builder.records(&"cn-north-4/0483b6b16e954cb88930a360d2c4e663".parse().unwrap(), &a);
+/// builder.capture(Capture {
+///     source: "ap-southeast-1/08fd4e669e00d57d2ffec01352c7cb77".parse().unwrap(),
+///     fetched_at: None,
+///     response: b,
+/// });
+/// let topology = builder.build();
+/// let edge = topology.edge("p1in03", "d1in03").unwrap();
+/// assert_eq!(edge.status, EdgeStatus::Confirmed);
+/// assert_eq!(edge.cross_region, Some(true));
+/// assert!(topology.findings().is_empty());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Default)]
+pub struct TopologyBuilder {
+    pub(crate) ids: IdInterner,
+    pub(crate) strs: Interner,
+    source_map: FastMap<(Sym, Sym), u32>,
+    pub(crate) sources: Vec<(Sym, Sym)>,
+    pub(crate) locals: Vec<(u32, u32)>,
+    pub(crate) edges: Vec<RawEdge>,
+    pub(crate) selfs: Vec<RawSelf>,
+    /// (node, source, capture serial) for every repeated record.
+    pub(crate) dups: Vec<(u32, u32, u32)>,
+    pub(crate) empties: Vec<(u32, u32)>,
+    pub(crate) malformed: Vec<RawMalformed>,
+    pub(crate) failed: Vec<(Source, String)>,
+    /// Per node: the serial of the last capture that had its own record.
+    seen: Vec<u32>,
+    serial: u32,
+}
+
+impl fmt::Debug for TopologyBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TopologyBuilder")
+            .field("captures", &self.serial)
+            .field("sources", &self.sources.len())
+            .field("instances", &self.ids.len())
+            .field("edge_claims", &self.edges.len())
+            .field("failed_targets", &self.failed.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A peer object as either decoder produced it (owned model or borrowed
+/// fast path).
+#[derive(Clone, Copy)]
+pub(crate) struct PeerIn<'a> {
+    pub(crate) id: Option<&'a str>,
+    pub(crate) region: Option<&'a str>,
+    pub(crate) project: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
+}
+
+/// A peer entry: an object, or something else with the decoder's complaint.
+#[derive(Clone, Copy)]
+pub(crate) enum PeerArg<'a> {
+    Object(PeerIn<'a>),
+    Bad(&'a str),
+}
+
+impl<'a> From<&'a Lenient<DrPeer>> for PeerArg<'a> {
+    fn from(peer: &'a Lenient<DrPeer>) -> Self {
+        match peer {
+            Lenient::Malformed(m) => PeerArg::Bad(&m.error),
+            Lenient::Valid(p) => PeerArg::Object(PeerIn {
+                id: p.instance_id.as_deref(),
+                region: p.region.as_deref(),
+                project: p.project_id.as_deref(),
+                name: p.project_name.as_deref(),
+            }),
+        }
+    }
+}
+
+/// What a peer entry amounts to.
+enum Peer<'a> {
+    /// No peer: `null`, or an object with every field missing or blank.
+    Absent,
+    /// A peer that cannot be used.
+    Bad(String),
+    /// A usable peer.
+    Valid(&'a str, PeerIn<'a>),
+}
+
+fn usable(id: Option<&str>) -> Option<&str> {
+    id.filter(|s| !s.trim().is_empty())
+}
+
+fn classify(peer: PeerArg<'_>) -> Peer<'_> {
+    match peer {
+        PeerArg::Bad(error) => Peer::Bad(format!("is not a peer object ({error})")),
+        PeerArg::Object(p) => match usable(p.id) {
+            Some(id) => Peer::Valid(id, p),
+            None => {
+                let blank = |s: Option<&str>| s.is_none_or(|s| s.trim().is_empty());
+                if blank(p.id) && blank(p.region) && blank(p.project) && blank(p.name) {
+                    Peer::Absent
+                } else {
+                    Peer::Bad("has no instance_id".to_owned())
+                }
+            }
+        },
+    }
+}
+
+/// Where a peer entry sits in its record.
+#[derive(Clone, Copy)]
+enum Field {
+    Master,
+    Slave(usize),
+}
+
+impl Field {
+    fn side(self) -> Side {
+        match self {
+            Field::Master => Side::Dr,
+            Field::Slave(_) => Side::Primary,
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            Field::Master => "master_instance".to_owned(),
+            Field::Slave(k) => format!("slave_instances[{k}]"),
+        }
+    }
+}
+
+impl TopologyBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        TopologyBuilder::default()
+    }
+
+    /// Adds one capture (owned or borrowed). Captures can come in any order;
+    /// the same source may come more than once (its records are united: a
+    /// capture given twice changes nothing, and one source's records may be
+    /// split over several captures).
+    pub fn capture(&mut self, capture: impl Borrow<Capture>) -> &mut Self {
+        let capture = capture.borrow();
+        self.records(&capture.source, &capture.response)
+    }
+
+    /// Adds an API body returned for `source` (the same as a capture).
+    pub fn records(&mut self, source: &Source, response: &ListDrRelationsResponse) -> &mut Self {
+        let src = self.source(&source.region, &source.project_id);
+        self.next_serial();
+        for (index, record) in response.instance_dr_relations.iter().enumerate() {
+            match record {
+                Lenient::Valid(r) => self.record(
+                    src,
+                    index,
+                    r.instance_id.as_deref(),
+                    r.master_instance.as_ref().map(PeerArg::from),
+                    r.slave_instances.iter().map(PeerArg::from),
+                ),
+                Lenient::Malformed(m) => self.malformed.push(RawMalformed {
+                    source: src,
+                    index,
+                    field: "record".to_owned(),
+                    reason: format!("is not a relation record ({})", m.error),
+                    owner: None,
+                    peers: Vec::new(),
+                }),
+            }
+        }
+        self
+    }
+
+    /// Records a target that could not be fetched (`query-failed`). A
+    /// failed target does not count as queried: edges towards it are
+    /// `unverified`.
+    pub fn failed_target(&mut self, target: Target, message: impl Into<String>) -> &mut Self {
+        self.failed.push((target, message.into()));
+        self
+    }
+
+    /// Merges, validates and analyses everything added so far, and resets
+    /// the builder.
+    pub fn build(&mut self) -> Topology {
+        Topology::from_builder(std::mem::take(self))
+    }
+
+    pub(crate) fn next_serial(&mut self) {
+        self.serial = self.serial.wrapping_add(1).max(1);
+    }
+
+    pub(crate) fn source(&mut self, region: &str, project_id: &str) -> u32 {
+        let key = (self.strs.intern(region), self.strs.intern(project_id));
+        let next = self.sources.len();
+        *self.source_map.entry(key).or_insert_with(|| {
+            self.sources.push(key);
+            u32::try_from(next).expect("fewer than 2^32 sources")
+        })
+    }
+
+    fn node(&mut self, id: &str) -> u32 {
+        let (n, new) = self.ids.intern(id);
+        if new {
+            self.seen.push(0);
+        }
+        n
+    }
+
+    /// Adds one well-formed record (its peers may still be malformed).
+    pub(crate) fn record<'a>(
+        &mut self,
+        src: u32,
+        index: usize,
+        instance_id: Option<&str>,
+        master: Option<PeerArg<'a>>,
+        slaves: impl Iterator<Item = PeerArg<'a>>,
+    ) {
+        let Some(id) = usable(instance_id) else {
+            let peers = master
+                .into_iter()
+                .chain(slaves)
+                .filter_map(|p| match classify(p) {
+                    Peer::Valid(pid, _) => Some(pid.to_owned()),
+                    _ => None,
+                })
+                .collect();
+            self.malformed.push(RawMalformed {
+                source: src,
+                index,
+                field: "instance_id".to_owned(),
+                reason: "has no instance_id".to_owned(),
+                owner: None,
+                peers,
+            });
+            return;
+        };
+        let x = self.node(id);
+        let seen = &mut self.seen[x as usize];
+        if *seen == self.serial {
+            self.dups.push((x, src, self.serial));
+        }
+        *seen = self.serial;
+        self.locals.push((x, src));
+        let mut related = false;
+        if let Some(master) = master {
+            related |= self.peer(src, index, x, Field::Master, master);
+        }
+        for (k, slave) in slaves.enumerate() {
+            related |= self.peer(src, index, x, Field::Slave(k), slave);
+        }
+        if !related {
+            self.empties.push((x, src));
+        }
+    }
+
+    /// Adds what record `x` says about one peer; returns whether there was a
+    /// peer at all.
+    fn peer(&mut self, src: u32, index: usize, x: u32, field: Field, peer: PeerArg<'_>) -> bool {
+        match classify(peer) {
+            Peer::Absent => false,
+            Peer::Bad(reason) => {
+                self.malformed.push(RawMalformed {
+                    source: src,
+                    index,
+                    field: field.name(),
+                    reason,
+                    owner: Some(x),
+                    peers: Vec::new(),
+                });
+                true
+            }
+            Peer::Valid(pid, p) => {
+                let other = self.node(pid);
+                let side = field.side();
+                if other == x {
+                    self.selfs.push(RawSelf {
+                        node: x,
+                        source: src,
+                        side,
+                    });
+                } else {
+                    let peer = Loc {
+                        region: self.strs.intern_opt(p.region),
+                        project: self.strs.intern_opt(p.project),
+                        name: self.strs.intern_opt(p.name),
+                    };
+                    let (primary, dr) = match side {
+                        Side::Primary => (x, other),
+                        Side::Dr => (other, x),
+                    };
+                    self.edges.push(RawEdge {
+                        primary,
+                        dr,
+                        side,
+                        source: src,
+                        peer,
+                    });
+                }
+                true
+            }
+        }
+    }
+}

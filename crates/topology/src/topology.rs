@@ -1,0 +1,1400 @@
+//! The merged graph: built once from the builder's claims, then read by the
+//! accessors, the view, the report and the impact analysis.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use petgraph::Direction::{Incoming, Outgoing};
+use petgraph::algo::kosaraju_scc;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableGraph};
+use petgraph::visit::{EdgeRef, NodeFiltered};
+use serde_json::{Value, json};
+
+use crate::builder::{Loc, RawEdge, Side, TopologyBuilder};
+use crate::finding::{Code, Finding, Report, Severity, Summary};
+use crate::intern::{FastHash, IdTable, Strings, Sym};
+use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
+
+type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NodeData {
+    pub(crate) loc: Loc,
+    pub(crate) role: Role,
+    /// Index into `Topology::groups`.
+    pub(crate) group: u32,
+    /// Whether some captured source returned this instance's own record.
+    pub(crate) has_local: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EdgeData {
+    pub(crate) status: EdgeStatus,
+    /// This edge's claims: `Topology::claims[start..end]`.
+    start: u32,
+    end: u32,
+}
+
+/// One record's word for an edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Claim {
+    source: u32,
+    side: Side,
+    /// What the record says about the other end.
+    peer: Loc,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct GroupData {
+    root: u32,
+    depth: u32,
+    /// Members: `Topology::members[start..start + len]`, sorted.
+    start: u32,
+    len: u32,
+}
+
+/// Who stated a location: a source's own record, or a peer object in the
+/// record of another instance.
+#[derive(Clone, Copy, Debug)]
+struct Prov {
+    source: u32,
+    /// `(record owner, side the record speaks for)` for a peer claim.
+    via: Option<(u32, Side)>,
+}
+
+/// A (region, project) that was captured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceRef<'a> {
+    /// Region id.
+    pub region: &'a str,
+    /// Project id.
+    pub project_id: &'a str,
+}
+
+impl fmt::Display for SourceRef<'_> {
+    /// `REGION/PROJECT_ID`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.region, self.project_id)
+    }
+}
+
+/// A location as known or claimed; any part may be unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location<'a> {
+    /// Region id.
+    pub region: Option<&'a str>,
+    /// Project id.
+    pub project_id: Option<&'a str>,
+    /// Project name (only peer objects carry it).
+    pub project_name: Option<&'a str>,
+}
+
+impl fmt::Display for Location<'_> {
+    /// `REGION/PROJECT_ID`, with `?` for an unknown part.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}",
+            self.region.unwrap_or("?"),
+            self.project_id.unwrap_or("?")
+        )
+    }
+}
+
+/// How a claim about an instance's location was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Via<'a> {
+    /// The instance's own record was returned by the source: the location
+    /// is the source's (region, project).
+    Record,
+    /// A peer object in `record`'s record: `master_instance` when `side` is
+    /// [`Side::Dr`], an entry of `slave_instances` when it is
+    /// [`Side::Primary`].
+    Peer {
+        /// The instance whose record holds the peer object.
+        record: &'a str,
+        /// Which side `record` speaks for.
+        side: Side,
+    },
+}
+
+/// One statement of where an instance is, with its provenance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocationClaim<'a> {
+    /// The capture it came from.
+    pub source: SourceRef<'a>,
+    /// Own record or peer object.
+    pub via: Via<'a>,
+    /// What it says.
+    pub location: Location<'a>,
+}
+
+/// One instance of the merged topology.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node<'a> {
+    /// Instance id.
+    pub id: &'a str,
+    /// Its location: from its own record when a source returned one (the
+    /// smallest such source), else the smallest complete peer claim; the
+    /// project name is the smallest one claimed for that project.
+    pub location: Location<'a>,
+    /// Role in the topology.
+    pub role: Role,
+    /// Root primary of its DR group (its own id when standalone).
+    pub group: &'a str,
+    /// Whether a captured source returned its own record.
+    pub has_own_record: bool,
+}
+
+/// One record's word for an edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EdgeClaim<'a> {
+    /// Which side's record says it.
+    pub side: Side,
+    /// The capture it came from.
+    pub source: SourceRef<'a>,
+    /// Where the record says the other end is.
+    pub peer: Location<'a>,
+}
+
+/// One primary -> DR edge with its claimants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge<'a> {
+    /// The primary's id.
+    pub primary: &'a str,
+    /// The DR's id.
+    pub dr: &'a str,
+    /// How well it is attested.
+    pub status: EdgeStatus,
+    /// Whether the ends are in different regions (`None` if a region is unknown).
+    pub cross_region: Option<bool>,
+    /// Every claim, sorted by side then source.
+    pub claims: Vec<EdgeClaim<'a>>,
+}
+
+/// A DR group: a weakly connected component of the primary -> DR graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group<'a> {
+    /// The root primary: the smallest id without a primary; the smallest id
+    /// when every member has one (a cycle).
+    pub root: &'a str,
+    /// Members, sorted by id (a standalone instance is a group of one).
+    pub members: Vec<&'a str>,
+    /// Longest shortest DR path from a member without a primary: 0 for a
+    /// standalone instance, 1 for a primary with DRs, 2 with a cascade.
+    pub depth: usize,
+}
+
+/// The merged, validated and analysed DR topology of the captures.
+///
+/// Build it with [`Topology::builder`]. Instances are nodes keyed by id,
+/// primary -> DR relations are edges; every accessor returns items sorted by
+/// id, so outputs are stable whatever the order of the captures.
+pub struct Topology {
+    pub(crate) ids: IdTable,
+    pub(crate) strs: Strings,
+    sources: Vec<(Sym, Sym)>,
+    pub(crate) graph: Graph,
+    claims: Vec<Claim>,
+    /// (node, source) of every own record, sorted.
+    locals: Vec<(u32, u32)>,
+    groups: Vec<GroupData>,
+    members: Vec<u32>,
+    findings: Vec<Finding>,
+    summary: Summary,
+}
+
+impl fmt::Debug for Topology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Topology")
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+fn ix(i: u32) -> NodeIndex<u32> {
+    NodeIndex::new(i as usize)
+}
+
+fn nid(n: NodeIndex<u32>) -> u32 {
+    n.index() as u32
+}
+
+impl Topology {
+    /// A builder to add captures and failed targets to.
+    pub fn builder() -> TopologyBuilder {
+        TopologyBuilder::new()
+    }
+
+    pub(crate) fn from_builder(b: TopologyBuilder) -> Topology {
+        let TopologyBuilder {
+            ids,
+            strs,
+            sources,
+            locals,
+            edges,
+            selfs,
+            dups,
+            empties,
+            malformed,
+            failed,
+            ..
+        } = b;
+        let strs = strs.freeze();
+        let (ids, rank) = ids.into_sorted();
+
+        // Sources in (region, project) order, so that index order is text order.
+        let mut order: Vec<u32> = (0..sources.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (sources[a as usize], sources[b as usize]);
+            (strs.get(a.0), strs.get(a.1)).cmp(&(strs.get(b.0), strs.get(b.1)))
+        });
+        let mut srank = vec![0u32; sources.len()];
+        for (new, &old) in order.iter().enumerate() {
+            srank[old as usize] = new as u32;
+        }
+        let sources: Vec<(Sym, Sym)> = order.iter().map(|&o| sources[o as usize]).collect();
+        let node = |old: u32| rank[old as usize];
+        let source = |old: u32| srank[old as usize];
+
+        let mut locals: Vec<(u32, u32)> = locals
+            .into_iter()
+            .map(|(x, s)| (node(x), source(s)))
+            .collect();
+        locals.sort_unstable();
+        locals.dedup();
+
+        let mut raw: Vec<RawEdge> = edges;
+        for e in &mut raw {
+            e.primary = node(e.primary);
+            e.dr = node(e.dr);
+            e.source = source(e.source);
+        }
+        // Group by (primary, DR) with a cheap integer key, then put each
+        // (small) group in a canonical order, comparing peer locations as
+        // text: interned symbols depend on the order the captures came in.
+        raw.sort_unstable_by_key(|e| (u64::from(e.primary) << 32) | u64::from(e.dr));
+        for group in raw.chunk_by_mut(|a, b| (a.primary, a.dr) == (b.primary, b.dr)) {
+            if group.len() > 1 {
+                group.sort_unstable_by(|a, b| {
+                    let text =
+                        |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
+                    (a.side, a.source, text(&a.peer)).cmp(&(b.side, b.source, text(&b.peer)))
+                });
+            }
+        }
+        raw.dedup();
+
+        let n = ids.len();
+        let mut graph = Graph::with_capacity(n, raw.len());
+        for _ in 0..n {
+            graph.add_node(NodeData {
+                loc: Loc::default(),
+                role: Role::Standalone,
+                group: 0,
+                has_local: false,
+            });
+        }
+        let mut claims = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            let (p, d) = (raw[i].primary, raw[i].dr);
+            let start = claims.len() as u32;
+            while i < raw.len() && raw[i].primary == p && raw[i].dr == d {
+                claims.push(Claim {
+                    source: raw[i].source,
+                    side: raw[i].side,
+                    peer: raw[i].peer,
+                });
+                i += 1;
+            }
+            let end = claims.len() as u32;
+            graph.add_edge(
+                ix(p),
+                ix(d),
+                EdgeData {
+                    status: EdgeStatus::Confirmed,
+                    start,
+                    end,
+                },
+            );
+        }
+        drop(raw);
+
+        let mut topology = Topology {
+            ids,
+            strs,
+            sources,
+            graph,
+            claims,
+            locals,
+            groups: Vec::new(),
+            members: Vec::new(),
+            findings: Vec::new(),
+            summary: Summary::default(),
+        };
+        let mut findings = Vec::new();
+        topology.locate(&mut findings);
+        let failed = topology.failed_targets(failed, &mut findings);
+        topology.classify_edges(&failed, &mut findings);
+        topology.degrees(&mut findings);
+        topology.cycles(&mut findings);
+        topology.group();
+        topology.record_findings(
+            &rank,
+            &srank,
+            selfs,
+            dups,
+            empties,
+            malformed,
+            &mut findings,
+        );
+
+        findings.sort_by(Finding::report_order);
+        findings.dedup();
+        let mut summary = Summary {
+            sources: topology.sources.len(),
+            instances: n,
+            edges: topology.graph.edge_count(),
+            confirmed_edges: topology
+                .graph
+                .edge_weights()
+                .filter(|e| e.status == EdgeStatus::Confirmed)
+                .count(),
+            ..Summary::default()
+        };
+        for f in &findings {
+            match f.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+        }
+        topology.findings = findings;
+        topology.summary = summary;
+        topology
+    }
+
+    // ----- naming helpers -------------------------------------------------
+
+    pub(crate) fn id(&self, node: u32) -> &str {
+        self.ids.get(node)
+    }
+
+    fn source_ref(&self, source: u32) -> SourceRef<'_> {
+        let (r, p) = self.sources[source as usize];
+        SourceRef {
+            region: self.strs.get(r),
+            project_id: self.strs.get(p),
+        }
+    }
+
+    fn src(&self, source: u32) -> String {
+        self.source_ref(source).to_string()
+    }
+
+    pub(crate) fn location(&self, loc: Loc) -> Location<'_> {
+        Location {
+            region: self.strs.opt(loc.region),
+            project_id: self.strs.opt(loc.project),
+            project_name: self.strs.opt(loc.name),
+        }
+    }
+
+    pub(crate) fn node_data(&self, node: u32) -> &NodeData {
+        &self.graph[ix(node)]
+    }
+
+    pub(crate) fn region_of(&self, node: u32) -> Option<&str> {
+        self.strs.opt(self.node_data(node).loc.region)
+    }
+
+    fn ids_of(&self, nodes: impl IntoIterator<Item = u32>) -> Vec<String> {
+        nodes.into_iter().map(|n| self.id(n).to_owned()).collect()
+    }
+
+    fn prov_text(&self, prov: Prov) -> String {
+        match prov.via {
+            None => format!("its own record in {}", self.src(prov.source)),
+            Some((record, _)) => format!(
+                "the record of {} in {}",
+                self.id(record),
+                self.src(prov.source)
+            ),
+        }
+    }
+
+    fn prov_json(&self, prov: Prov) -> Value {
+        match prov.via {
+            None => json!({"source": self.src(prov.source), "via": "record"}),
+            Some((record, side)) => json!({
+                "source": self.src(prov.source),
+                "via": match side { Side::Dr => "master_instance", Side::Primary => "slave_instances" },
+                "record": self.id(record),
+            }),
+        }
+    }
+
+    // ----- build passes ---------------------------------------------------
+
+    /// Every location claim about `node`, own records first (in source order).
+    fn claims_about(&self, node: u32, out: &mut Vec<(Loc, Prov)>) {
+        let first = self.locals.partition_point(|&(x, _)| x < node);
+        let len = self.locals[first..]
+            .iter()
+            .take_while(|&&(x, _)| x == node)
+            .count();
+        self.claims_with(node, first..first + len, out);
+    }
+
+    /// [`Self::claims_about`] with the node's own records already located
+    /// (`self.locals[locals]`).
+    fn claims_with(&self, node: u32, locals: std::ops::Range<usize>, out: &mut Vec<(Loc, Prov)>) {
+        out.clear();
+        for &(_, s) in &self.locals[locals] {
+            let (region, project) = self.sources[s as usize];
+            out.push((
+                Loc {
+                    region: Some(region),
+                    project: Some(project),
+                    name: None,
+                },
+                Prov {
+                    source: s,
+                    via: None,
+                },
+            ));
+        }
+        for e in self.graph.edges_directed(ix(node), Incoming) {
+            for c in self.edge_claims(e.weight()) {
+                if c.side == Side::Primary {
+                    let via = Some((nid(e.source()), Side::Primary));
+                    out.push((
+                        c.peer,
+                        Prov {
+                            source: c.source,
+                            via,
+                        },
+                    ));
+                }
+            }
+        }
+        for e in self.graph.edges_directed(ix(node), Outgoing) {
+            for c in self.edge_claims(e.weight()) {
+                if c.side == Side::Dr {
+                    let via = Some((nid(e.target()), Side::Dr));
+                    out.push((
+                        c.peer,
+                        Prov {
+                            source: c.source,
+                            via,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+
+    fn edge_claims(&self, e: &EdgeData) -> &[Claim] {
+        &self.claims[e.start as usize..e.end as usize]
+    }
+
+    /// Settles each node's location; reports location and project-name conflicts.
+    fn locate(&mut self, findings: &mut Vec<Finding>) {
+        let mut claims = Vec::new();
+        let mut regions: Vec<Sym> = Vec::new();
+        let mut projects: Vec<Sym> = Vec::new();
+        let mut cursor = 0;
+        for node in 0..self.ids.len() as u32 {
+            let first = cursor;
+            while cursor < self.locals.len() && self.locals[cursor].0 == node {
+                cursor += 1;
+            }
+            self.claims_with(node, first..cursor, &mut claims);
+            let has_local = claims.first().is_some_and(|(_, p)| p.via.is_none());
+            let key = |l: &Loc| {
+                (
+                    l.region.is_none(),
+                    l.project.is_none(),
+                    self.strs.opt(l.region),
+                    self.strs.opt(l.project),
+                )
+            };
+            let mut loc = if has_local {
+                claims[0].0
+            } else {
+                claims
+                    .iter()
+                    .map(|(l, _)| *l)
+                    .min_by(|a, b| key(a).cmp(&key(b)))
+                    .unwrap_or_default()
+            };
+            loc.name = None;
+            for (l, _) in &claims {
+                if let Some(name) = l.name
+                    && (loc.project.is_none() || l.project == loc.project)
+                    && loc.name.is_none_or(|best| {
+                        best != name && self.strs.get(name) < self.strs.get(best)
+                    })
+                {
+                    loc.name = Some(name);
+                }
+            }
+            regions.clear();
+            projects.clear();
+            let mut named = false;
+            for (l, _) in &claims {
+                if let Some(r) = l.region
+                    && !regions.contains(&r)
+                {
+                    regions.push(r);
+                }
+                if let Some(p) = l.project
+                    && !projects.contains(&p)
+                {
+                    projects.push(p);
+                }
+                named |= l.name.is_some() && l.name != loc.name;
+            }
+            if regions.len() > 1 || projects.len() > 1 {
+                findings.push(self.location_conflict(node, &claims));
+            }
+            if named {
+                self.name_conflicts(node, &claims, findings);
+            }
+            let data = &mut self.graph[ix(node)];
+            data.loc = loc;
+            data.has_local = has_local;
+        }
+    }
+
+    fn location_conflict(&self, node: u32, claims: &[(Loc, Prov)]) -> Finding {
+        // Group the claims by what they say (region, project).
+        let mut said: Vec<(Location<'_>, Vec<Prov>)> = Vec::new();
+        for (l, prov) in claims {
+            let mut l = self.location(*l);
+            l.project_name = None;
+            match said.iter_mut().find(|(k, _)| *k == l) {
+                Some((_, provs)) => provs.push(*prov),
+                None => said.push((l, vec![*prov])),
+            }
+        }
+        said.sort_by(|a, b| a.0.cmp(&b.0));
+        let id = self.id(node);
+        let text: Vec<String> = said
+            .iter()
+            .map(|(l, provs)| {
+                let who: Vec<String> = provs.iter().map(|p| self.prov_text(*p)).collect();
+                format!("{l} by {}", who.join(", "))
+            })
+            .collect();
+        let details: Vec<Value> = said
+            .iter()
+            .map(|(l, provs)| {
+                json!({
+                    "region": l.region,
+                    "project_id": l.project_id,
+                    "claimed_by": provs.iter().map(|p| self.prov_json(*p)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Finding::new(
+            Code::LocationConflict,
+            vec![id.to_owned()],
+            format!(
+                "{id} is reported in different locations: {}",
+                text.join("; ")
+            ),
+            json!({ "claims": details }),
+        )
+    }
+
+    fn name_conflicts(&self, node: u32, claims: &[(Loc, Prov)], findings: &mut Vec<Finding>) {
+        let mut projects: Vec<Sym> = claims.iter().filter_map(|(l, _)| l.project).collect();
+        projects.sort_by(|a, b| self.strs.get(*a).cmp(self.strs.get(*b)));
+        projects.dedup();
+        let id = self.id(node);
+        for project in projects {
+            let mut names: Vec<(&str, Vec<Prov>)> = Vec::new();
+            for (l, prov) in claims.iter().filter(|(l, _)| l.project == Some(project)) {
+                let Some(name) = self.strs.opt(l.name) else {
+                    continue;
+                };
+                match names.iter_mut().find(|(k, _)| *k == name) {
+                    Some((_, provs)) => provs.push(*prov),
+                    None => names.push((name, vec![*prov])),
+                }
+            }
+            if names.len() < 2 {
+                continue;
+            }
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            let project = self.strs.get(project);
+            let text: Vec<String> = names
+                .iter()
+                .map(|(name, provs)| {
+                    let who: Vec<String> = provs.iter().map(|p| self.prov_text(*p)).collect();
+                    format!("{name:?} by {}", who.join(", "))
+                })
+                .collect();
+            let details: Vec<Value> = names
+                .iter()
+                .map(|(name, provs)| {
+                    json!({
+                        "project_name": name,
+                        "claimed_by": provs.iter().map(|p| self.prov_json(*p)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            findings.push(Finding::new(
+                Code::ProjectNameConflict,
+                vec![id.to_owned()],
+                format!(
+                    "{id} (project {project}) is reported with different project names: {}",
+                    text.join("; ")
+                ),
+                json!({ "project_id": project, "names": details }),
+            ));
+        }
+    }
+
+    /// Reports failed targets; returns them as (region, project) strings.
+    fn failed_targets(
+        &self,
+        mut failed: Vec<(rds_dr_model::Source, String)>,
+        findings: &mut Vec<Finding>,
+    ) -> HashSet<(String, String)> {
+        failed.sort();
+        failed.dedup();
+        let mut set = HashSet::new();
+        let mut i = 0;
+        while i < failed.len() {
+            let target = failed[i].0.clone();
+            let mut messages = Vec::new();
+            while i < failed.len() && failed[i].0 == target {
+                messages.push(failed[i].1.as_str());
+                i += 1;
+            }
+            let message = messages.join("; ");
+            findings.push(Finding::new(
+                Code::QueryFailed,
+                Vec::new(),
+                format!(
+                    "{target} could not be fetched ({message}); relations seen only from there are missing, so coverage is partial"
+                ),
+                json!({"source": target.to_string(), "message": message}),
+            ));
+            set.insert((target.region, target.project_id));
+        }
+        set
+    }
+
+    /// Settles each edge's status; reports one-sided edges and same-region DRs.
+    fn classify_edges(&mut self, failed: &HashSet<(String, String)>, findings: &mut Vec<Finding>) {
+        let pairs: HashSet<(Sym, Sym), FastHash> = self.sources.iter().copied().collect();
+        let projects: HashSet<Sym, FastHash> = self.sources.iter().map(|s| s.1).collect();
+        let queried = |n: &NodeData| {
+            n.has_local
+                || match (n.loc.region, n.loc.project) {
+                    (Some(r), Some(p)) => pairs.contains(&(r, p)),
+                    (None, Some(p)) => projects.contains(&p),
+                    _ => false,
+                }
+        };
+        for k in 0..self.graph.edge_count() {
+            let e = EdgeIndex::new(k);
+            let Some((p, d)) = self.graph.edge_endpoints(e) else {
+                continue;
+            };
+            let data = self.graph[e];
+            let claims = self.edge_claims(&data);
+            let by_primary = claims.iter().any(|c| c.side == Side::Primary);
+            let by_dr = claims.iter().any(|c| c.side == Side::Dr);
+            let (pn, dn) = (self.graph[p], self.graph[d]);
+            let status = match (by_primary, by_dr) {
+                (true, true) => EdgeStatus::Confirmed,
+                (true, false) if queried(&dn) => EdgeStatus::PrimaryOnly,
+                (false, true) if queried(&pn) => EdgeStatus::DrOnly,
+                _ => EdgeStatus::Unverified,
+            };
+            let (p, d) = (nid(p), nid(d));
+            if status != EdgeStatus::Confirmed {
+                findings.push(self.one_sided(p, d, status, claims, failed));
+            }
+            self.graph[e].status = status;
+            if let (Some(rp), Some(rd)) = (pn.loc.region, dn.loc.region)
+                && rp == rd
+            {
+                let (pid, did, region) = (self.id(p), self.id(d), self.strs.get(rp));
+                findings.push(Finding::new(
+                    Code::SameRegionDr,
+                    vec![pid.to_owned(), did.to_owned()],
+                    format!("DR {did} is in the same region ({region}) as its primary {pid}"),
+                    json!({"primary": pid, "dr": did, "region": region}),
+                ));
+            }
+        }
+    }
+
+    fn one_sided(
+        &self,
+        p: u32,
+        d: u32,
+        status: EdgeStatus,
+        claims: &[Claim],
+        failed: &HashSet<(String, String)>,
+    ) -> Finding {
+        let side = if claims.iter().any(|c| c.side == Side::Primary) {
+            Side::Primary
+        } else {
+            Side::Dr
+        };
+        let claimants: Vec<String> = claims
+            .iter()
+            .filter(|c| c.side == side)
+            .map(|c| self.src(c.source))
+            .collect();
+        let (pid, did) = (self.id(p), self.id(d));
+        let said = match side {
+            Side::Primary => format!("{} says primary {pid} has DR {did}", claimants.join(", ")),
+            Side::Dr => format!("{} says DR {did} has primary {pid}", claimants.join(", ")),
+        };
+        let other = match side {
+            Side::Primary => d,
+            Side::Dr => p,
+        };
+        let other_loc = self.location(self.node_data(other).loc);
+        let other_text = other_loc.to_string();
+        let details_other = json!({"region": other_loc.region, "project_id": other_loc.project_id});
+        if status == EdgeStatus::Unverified {
+            let was_failed = match (other_loc.region, other_loc.project_id) {
+                (Some(r), Some(pr)) => failed.contains(&(r.to_owned(), pr.to_owned())),
+                (None, Some(pr)) => failed.iter().any(|(_, fp)| fp == pr),
+                _ => false,
+            };
+            let why = if was_failed {
+                "which could not be fetched"
+            } else {
+                "which was not queried"
+            };
+            Finding::new(
+                Code::UnverifiedEdge,
+                vec![pid.to_owned(), did.to_owned()],
+                format!(
+                    "{said}; the other side is in {other_text}, {why}, so the relation is unverified"
+                ),
+                json!({
+                    "claimed_by": side.as_str(),
+                    "primary": pid,
+                    "dr": did,
+                    "sources": claimants,
+                    "other_side": details_other,
+                    "other_side_failed": was_failed,
+                }),
+            )
+        } else {
+            Finding::new(
+                Code::UnconfirmedEdge,
+                vec![pid.to_owned(), did.to_owned()],
+                format!("{said}, but {other_text} (queried) does not list it"),
+                json!({
+                    "claimed_by": side.as_str(),
+                    "primary": pid,
+                    "dr": did,
+                    "sources": claimants,
+                    "other_side": details_other,
+                    "status": status.as_str(),
+                }),
+            )
+        }
+    }
+
+    /// Roles, conflicting primaries, cascades, primaries without a
+    /// cross-region DR.
+    fn degrees(&mut self, findings: &mut Vec<Finding>) {
+        let mut primaries: Vec<u32> = Vec::new();
+        let mut drs: Vec<u32> = Vec::new();
+        for node in 0..self.ids.len() as u32 {
+            primaries.clear();
+            primaries.extend(self.graph.neighbors_directed(ix(node), Incoming).map(nid));
+            drs.clear();
+            drs.extend(self.graph.neighbors_directed(ix(node), Outgoing).map(nid));
+            let role = match (primaries.is_empty(), drs.is_empty()) {
+                (true, true) => Role::Standalone,
+                (true, false) => Role::Primary,
+                (false, true) => Role::Dr,
+                (false, false) => Role::Cascaded,
+            };
+            self.graph[ix(node)].role = role;
+            if primaries.is_empty() && drs.is_empty() {
+                continue;
+            }
+            let id = self.id(node);
+            if primaries.len() > 1 {
+                findings.push(self.conflicting_primary(node, &primaries));
+            }
+            if role == Role::Cascaded {
+                let mut ps = self.ids_of(primaries.iter().copied());
+                let mut ds = self.ids_of(drs.iter().copied());
+                ps.sort();
+                ds.sort();
+                findings.push(Finding::new(
+                    Code::CascadedDr,
+                    vec![id.to_owned()],
+                    format!(
+                        "{id} is a DR of {} and also the primary of {}",
+                        ps.join(", "),
+                        ds.join(", ")
+                    ),
+                    json!({"primaries": ps, "drs": ds}),
+                ));
+            }
+            if let Some(region) = self.node_data(node).loc.region
+                && !drs.is_empty()
+                && drs
+                    .iter()
+                    .all(|&d| self.node_data(d).loc.region == Some(region))
+            {
+                let region = self.strs.get(region);
+                let mut ds = self.ids_of(drs.iter().copied());
+                ds.sort();
+                findings.push(Finding::new(
+                    Code::NoCrossRegionDr,
+                    vec![id.to_owned()],
+                    format!(
+                        "primary {id} in {region} has no DR outside {region} (its DRs: {})",
+                        ds.join(", ")
+                    ),
+                    json!({"region": region, "drs": ds}),
+                ));
+            }
+        }
+    }
+
+    fn conflicting_primary(&self, dr: u32, primaries: &[u32]) -> Finding {
+        let did = self.id(dr);
+        let mut entries: Vec<(String, Vec<&'static str>, Vec<String>)> = Vec::new();
+        for e in self.graph.edges_directed(ix(dr), Incoming) {
+            let claims = self.edge_claims(e.weight());
+            let mut sides: Vec<&'static str> = claims.iter().map(|c| c.side.as_str()).collect();
+            sides.sort();
+            sides.dedup();
+            let mut sources: Vec<String> = claims.iter().map(|c| self.src(c.source)).collect();
+            sources.sort();
+            sources.dedup();
+            entries.push((self.id(nid(e.source())).to_owned(), sides, sources));
+        }
+        entries.sort();
+        let text: Vec<String> = entries
+            .iter()
+            .map(|(p, _, sources)| format!("{p} (claimed by {})", sources.join(", ")))
+            .collect();
+        let details: Vec<Value> = entries
+            .iter()
+            .map(|(p, sides, sources)| json!({"id": p, "claimed_by": sides, "sources": sources}))
+            .collect();
+        let mut instances = self.ids_of(primaries.iter().copied());
+        instances.push(did.to_owned());
+        Finding::new(
+            Code::ConflictingPrimary,
+            instances,
+            format!(
+                "DR {did} has {} claimed primaries: {}",
+                entries.len(),
+                text.join("; ")
+            ),
+            json!({"dr": did, "primaries": details}),
+        )
+    }
+
+    /// Strongly connected components of two or more instances. Only
+    /// instances with both a primary and a DR can be on a cycle, so only they
+    /// are searched; Kosaraju's algorithm is iterative, so long chains cannot
+    /// overflow the stack.
+    fn cycles(&self, findings: &mut Vec<Finding>) {
+        let both = NodeFiltered::from_fn(&self.graph, |n: NodeIndex<u32>| {
+            self.graph[n].role == Role::Cascaded
+        });
+        for scc in kosaraju_scc(&both) {
+            if scc.len() < 2 {
+                continue;
+            }
+            let mut members: Vec<u32> = scc.into_iter().map(nid).collect();
+            members.sort_unstable();
+            let path = self.simple_cycle(&members);
+            let ids = self.ids_of(members.iter().copied());
+            let message = match &path {
+                Some(path) => format!(
+                    "primary -> DR relations form a cycle: {}",
+                    path.join(" -> ")
+                ),
+                None => format!(
+                    "primary -> DR relations form cycles among {} instances: {}",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            };
+            findings.push(Finding::new(
+                Code::Cycle,
+                ids.clone(),
+                message,
+                json!({"members": ids, "path": path}),
+            ));
+        }
+    }
+
+    /// The ring `a -> b -> ... -> a` when the members form exactly one
+    /// simple cycle.
+    fn simple_cycle(&self, members: &[u32]) -> Option<Vec<String>> {
+        let inside = |n: u32| members.binary_search(&n).is_ok();
+        let mut path = vec![members[0]];
+        let mut at = members[0];
+        loop {
+            let mut next = self
+                .graph
+                .neighbors_directed(ix(at), Outgoing)
+                .map(nid)
+                .filter(|&n| inside(n));
+            let step = next.next()?;
+            if next.next().is_some() {
+                return None;
+            }
+            if step == members[0] {
+                break;
+            }
+            if path.len() >= members.len() {
+                return None;
+            }
+            path.push(step);
+            at = step;
+        }
+        if path.len() != members.len() {
+            return None;
+        }
+        path.push(members[0]);
+        Some(self.ids_of(path))
+    }
+
+    /// DR groups: weakly connected components, each with its root and depth.
+    fn group(&mut self) {
+        let n = self.ids.len();
+        const NONE: u32 = u32::MAX;
+        let mut comp = vec![NONE; n];
+        let mut dist = vec![NONE; n];
+        let mut queue: Vec<u32> = Vec::new();
+        let mut members: Vec<u32> = Vec::with_capacity(n);
+        let mut groups: Vec<GroupData> = Vec::new();
+        for start in 0..n as u32 {
+            if comp[start as usize] != NONE {
+                continue;
+            }
+            let gid = groups.len() as u32;
+            let first = members.len();
+            comp[start as usize] = gid;
+            members.push(start);
+            let mut k = first;
+            while k < members.len() {
+                let at = members[k];
+                k += 1;
+                for next in self.graph.neighbors_undirected(ix(at)) {
+                    let next = nid(next);
+                    if comp[next as usize] == NONE {
+                        comp[next as usize] = gid;
+                        members.push(next);
+                    }
+                }
+            }
+            let group = &mut members[first..];
+            group.sort_unstable();
+            let has_primary = |m: u32| {
+                self.graph
+                    .neighbors_directed(ix(m), Incoming)
+                    .next()
+                    .is_some()
+            };
+            let roots: Vec<u32> = group.iter().copied().filter(|&m| !has_primary(m)).collect();
+            let root = roots.first().copied().unwrap_or(group[0]);
+            // Breadth-first from every root, then from any member still
+            // unreached (on or behind a cycle) as if it were a root.
+            let mut depth = 0;
+            let seeds = roots.iter().copied().chain(group.iter().copied());
+            for seed in seeds {
+                if dist[seed as usize] != NONE {
+                    continue;
+                }
+                dist[seed as usize] = 0;
+                queue.clear();
+                queue.push(seed);
+                let mut q = 0;
+                while q < queue.len() {
+                    let at = queue[q];
+                    q += 1;
+                    let d = dist[at as usize];
+                    depth = depth.max(d);
+                    for next in self.graph.neighbors_directed(ix(at), Outgoing) {
+                        let next = nid(next);
+                        if dist[next as usize] == NONE {
+                            dist[next as usize] = d + 1;
+                            queue.push(next);
+                        }
+                    }
+                }
+            }
+            groups.push(GroupData {
+                root,
+                depth,
+                start: first as u32,
+                len: (members.len() - first) as u32,
+            });
+        }
+        groups.sort_unstable_by_key(|g| g.root);
+        for (gid, g) in groups.iter().enumerate() {
+            for &m in &members[g.start as usize..(g.start + g.len) as usize] {
+                self.graph[ix(m)].group = gid as u32;
+            }
+        }
+        self.groups = groups;
+        self.members = members;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_findings(
+        &self,
+        rank: &[u32],
+        srank: &[u32],
+        selfs: Vec<crate::builder::RawSelf>,
+        dups: Vec<(u32, u32, u32)>,
+        empties: Vec<(u32, u32)>,
+        malformed: Vec<crate::builder::RawMalformed>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let node = |old: u32| rank[old as usize];
+        let source = |old: u32| srank[old as usize];
+
+        // Self relations, one finding per instance.
+        let mut selfs: Vec<(u32, u32, Side)> = selfs
+            .into_iter()
+            .map(|s| (node(s.node), source(s.source), s.side))
+            .collect();
+        selfs.sort_unstable();
+        selfs.dedup();
+        for chunk in selfs.chunk_by(|a, b| a.0 == b.0) {
+            let id = self.id(chunk[0].0);
+            let text: Vec<String> = chunk
+                .iter()
+                .map(|&(_, s, side)| {
+                    let what = match side {
+                        Side::Dr => "primary (master_instance)",
+                        Side::Primary => "DR (slave_instances)",
+                    };
+                    format!("{} lists {id} as its own {what}", self.src(s))
+                })
+                .collect();
+            let claims: Vec<Value> = chunk
+                .iter()
+                .map(|&(_, s, side)| {
+                    json!({
+                        "source": self.src(s),
+                        "field": match side { Side::Dr => "master_instance", Side::Primary => "slave_instances" },
+                    })
+                })
+                .collect();
+            findings.push(Finding::new(
+                Code::SelfRelation,
+                vec![id.to_owned()],
+                text.join("; "),
+                json!({ "claims": claims }),
+            ));
+        }
+
+        // Duplicate records: count per capture, keep the largest per source.
+        let mut dups: Vec<(u32, u32, u32)> = dups
+            .into_iter()
+            .map(|(x, s, serial)| (node(x), source(s), serial))
+            .collect();
+        dups.sort_unstable();
+        let mut counted: Vec<(u32, u32, usize)> = dups
+            .chunk_by(|a, b| a == b)
+            .map(|c| (c[0].0, c[0].1, c.len() + 1))
+            .collect();
+        counted.sort_unstable();
+        for chunk in counted.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (x, s) = (chunk[0].0, chunk[0].1);
+            let count = chunk.iter().map(|c| c.2).max().unwrap_or(2);
+            let (id, src) = (self.id(x), self.src(s));
+            findings.push(Finding::new(
+                Code::DuplicateRecord,
+                vec![id.to_owned()],
+                format!("{src} lists {id} in {count} records of one response"),
+                json!({"source": src, "records": count}),
+            ));
+        }
+
+        let mut empties: Vec<(u32, u32)> = empties
+            .into_iter()
+            .map(|(x, s)| (node(x), source(s)))
+            .collect();
+        empties.sort_unstable();
+        empties.dedup();
+        for (x, s) in empties {
+            let (id, src) = (self.id(x), self.src(s));
+            findings.push(Finding::new(
+                Code::EmptyRecord,
+                vec![id.to_owned()],
+                format!("{src} lists {id} with neither master_instance nor slave_instances"),
+                json!({"source": src}),
+            ));
+        }
+
+        for m in malformed {
+            let src = self.src(source(m.source));
+            let owner = m.owner.map(|o| self.id(node(o)).to_owned());
+            let (message, instances) = match (&owner, m.field.as_str()) {
+                (Some(id), field) => (
+                    format!(
+                        "record {} of {src} (instance {id}): {field} {}",
+                        m.index, m.reason
+                    ),
+                    vec![id.clone()],
+                ),
+                (None, "record") => (
+                    format!("record {} of {src} {}", m.index, m.reason),
+                    Vec::new(),
+                ),
+                (None, _) if m.peers.is_empty() => (
+                    format!("record {} of {src} {}", m.index, m.reason),
+                    Vec::new(),
+                ),
+                (None, _) => (
+                    format!(
+                        "record {} of {src} {}; its relations to {} cannot be attributed",
+                        m.index,
+                        m.reason,
+                        m.peers.join(", ")
+                    ),
+                    m.peers.clone(),
+                ),
+            };
+            findings.push(Finding::new(
+                Code::MalformedRecord,
+                instances,
+                message,
+                json!({
+                    "source": src,
+                    "index": m.index,
+                    "field": m.field,
+                    "reason": m.reason,
+                    "instance_id": owner,
+                }),
+            ));
+        }
+    }
+
+    // ----- public accessors -----------------------------------------------
+
+    /// Number of instances.
+    pub fn node_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Number of primary -> DR edges.
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The captured sources, sorted.
+    pub fn sources(&self) -> impl ExactSizeIterator<Item = SourceRef<'_>> + '_ {
+        (0..self.sources.len() as u32).map(|s| self.source_ref(s))
+    }
+
+    /// Every finding, sorted (severity, code, instances).
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// The counts of the report.
+    pub fn summary(&self) -> Summary {
+        self.summary
+    }
+
+    /// The `check --format json` report (summary and sorted findings).
+    pub fn report(&self) -> Report {
+        Report {
+            summary: self.summary,
+            findings: self.findings.clone(),
+        }
+    }
+
+    fn node_at(&self, node: u32) -> Node<'_> {
+        let data = self.node_data(node);
+        Node {
+            id: self.id(node),
+            location: self.location(data.loc),
+            role: data.role,
+            group: self.id(self.groups[data.group as usize].root),
+            has_own_record: data.has_local,
+        }
+    }
+
+    /// One instance by id.
+    pub fn node(&self, id: &str) -> Option<Node<'_>> {
+        self.ids.find(id).map(|n| self.node_at(n))
+    }
+
+    /// Every instance, sorted by id.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = Node<'_>> + '_ {
+        (0..self.ids.len() as u32).map(|n| self.node_at(n))
+    }
+
+    /// Every claim about where instance `id` is, with its provenance: its
+    /// own records (one per source that returned it) and every peer object
+    /// naming it. Empty for an unknown id.
+    pub fn location_claims(&self, id: &str) -> Vec<LocationClaim<'_>> {
+        let Some(node) = self.ids.find(id) else {
+            return Vec::new();
+        };
+        let mut claims = Vec::new();
+        self.claims_about(node, &mut claims);
+        let mut out: Vec<LocationClaim<'_>> = claims
+            .into_iter()
+            .map(|(loc, prov)| LocationClaim {
+                source: self.source_ref(prov.source),
+                via: match prov.via {
+                    None => Via::Record,
+                    Some((record, side)) => Via::Peer {
+                        record: self.id(record),
+                        side,
+                    },
+                },
+                location: self.location(loc),
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn edge_at(&self, e: EdgeIndex<u32>) -> Option<Edge<'_>> {
+        let (p, d) = self.graph.edge_endpoints(e)?;
+        let data = &self.graph[e];
+        let mut claims: Vec<EdgeClaim<'_>> = self
+            .edge_claims(data)
+            .iter()
+            .map(|c| EdgeClaim {
+                side: c.side,
+                source: self.source_ref(c.source),
+                peer: self.location(c.peer),
+            })
+            .collect();
+        claims.sort();
+        Some(Edge {
+            primary: self.id(nid(p)),
+            dr: self.id(nid(d)),
+            status: data.status,
+            cross_region: self.cross_region(nid(p), nid(d)),
+            claims,
+        })
+    }
+
+    pub(crate) fn cross_region(&self, a: u32, b: u32) -> Option<bool> {
+        match (self.node_data(a).loc.region, self.node_data(b).loc.region) {
+            (Some(x), Some(y)) => Some(x != y),
+            _ => None,
+        }
+    }
+
+    /// Every edge with its claims, sorted by (primary, DR).
+    pub fn edges(&self) -> impl Iterator<Item = Edge<'_>> + '_ {
+        (0..self.graph.edge_count()).filter_map(|k| self.edge_at(EdgeIndex::new(k)))
+    }
+
+    /// The edge from `primary` to `dr`, if any record claims it.
+    pub fn edge(&self, primary: &str, dr: &str) -> Option<Edge<'_>> {
+        let (p, d) = (self.ids.find(primary)?, self.ids.find(dr)?);
+        let e = self.graph.find_edge(ix(p), ix(d))?;
+        self.edge_at(e)
+    }
+
+    /// The DRs of `primary`, sorted (empty for an unknown id).
+    pub fn drs_of(&self, primary: &str) -> Vec<&str> {
+        self.neighbours(primary, Outgoing)
+    }
+
+    /// The primaries of `dr`, sorted: normally one (empty for an unknown id).
+    pub fn primaries_of(&self, dr: &str) -> Vec<&str> {
+        self.neighbours(dr, Incoming)
+    }
+
+    fn neighbours(&self, id: &str, direction: petgraph::Direction) -> Vec<&str> {
+        let Some(n) = self.ids.find(id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = self
+            .graph
+            .neighbors_directed(ix(n), direction)
+            .map(|m| self.id(nid(m)))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn group_at(&self, g: &GroupData) -> Group<'_> {
+        Group {
+            root: self.id(g.root),
+            members: self.members[g.start as usize..(g.start + g.len) as usize]
+                .iter()
+                .map(|&m| self.id(m))
+                .collect(),
+            depth: g.depth as usize,
+        }
+    }
+
+    /// Every DR group, sorted by root id (standalone instances included, as
+    /// groups of one).
+    pub fn groups(&self) -> impl ExactSizeIterator<Item = Group<'_>> + '_ {
+        self.groups.iter().map(|g| self.group_at(g))
+    }
+
+    /// The DR group of instance `id`.
+    pub fn group_of(&self, id: &str) -> Option<Group<'_>> {
+        let n = self.ids.find(id)?;
+        Some(self.group_at(&self.groups[self.node_data(n).group as usize]))
+    }
+
+    pub(crate) fn drs(&self, node: u32) -> impl Iterator<Item = (u32, EdgeStatus)> + '_ {
+        self.graph
+            .edges_directed(ix(node), Outgoing)
+            .map(|e| (nid(e.target()), e.weight().status))
+    }
+
+    /// The read-only view that exports and text renderings consume: nodes
+    /// sorted by id, edges sorted by (source, target).
+    pub fn view(&self) -> GraphView<'_> {
+        let nodes = (0..self.ids.len() as u32)
+            .map(|n| {
+                let data = self.node_data(n);
+                let loc = self.location(data.loc);
+                NodeView {
+                    id: self.id(n),
+                    region: loc.region,
+                    project_id: loc.project_id,
+                    project_name: loc.project_name,
+                    role: data.role,
+                    group: self.id(self.groups[data.group as usize].root),
+                }
+            })
+            .collect();
+        let edges = (0..self.graph.edge_count())
+            .filter_map(|k| {
+                let e = EdgeIndex::new(k);
+                let (p, d) = self.graph.edge_endpoints(e)?;
+                Some(EdgeView {
+                    source: self.id(nid(p)),
+                    target: self.id(nid(d)),
+                    status: self.graph[e].status,
+                    cross_region: self.cross_region(nid(p), nid(d)),
+                })
+            })
+            .collect();
+        GraphView { nodes, edges }
+    }
+}
