@@ -1,0 +1,35 @@
+//! `rds-dr impact INPUTS|TARGETS --fail-region R... [--format text|json]`.
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, ImpactArgs, ImpactFormat};
+use crate::error::CliError;
+
+/// Prints what losing the given regions at once does.
+pub fn run(args: &ImpactArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let gathered = crate::gather::gather(&args.source, global)?;
+    let impact = gathered.topology.impact(&args.fail_regions);
+    let text = match args.format {
+        ImpactFormat::Text => impact.to_string(),
+        ImpactFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&impact)
+                .map_err(|e| CliError::Other(format!("cannot encode the impact: {e}")))?;
+            text.push('\n');
+            text
+        }
+    };
+    crate::output::stdout_line(&text)?;
+    if !global.quiet {
+        for region in impact.regions.iter().filter(|r| r.instances == 0) {
+            eprintln!(
+                "warning: no instance of the input is in region {}: is the name right?",
+                region.region
+            );
+        }
+    }
+    crate::gather::warn_partial(&gathered, global);
+    Ok(if gathered.failed_targets > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}

@@ -1,0 +1,207 @@
+//! `rds-dr relations --region R [--project-id P] [--output json|table|tsv]`.
+
+use rds_dr_model::{DrPeer, InstanceDrRelation, Lenient, ListDrRelationsResponse, Target};
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, RelationsArgs, RelationsOutput};
+use crate::error::CliError;
+use crate::live::Live;
+
+/// Calls ListDrRelations once (with retries) and prints the answer.
+pub fn run(args: &RelationsArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
+    let live = Live::new(global)?;
+    let runtime = crate::runtime::build()?;
+    let (target, response, body) = runtime.block_on(async {
+        live.check_credentials().await?;
+        let project_id = match &args.project_id {
+            Some(project_id) => project_id.clone(),
+            None => live.project_id(&args.region).await?,
+        };
+        let target = Target::new(args.region.clone(), project_id);
+        let (response, body) = live
+            .fetch_one(&target)
+            .await
+            .map_err(|e| CliError::api(target.to_string(), e))?;
+        Ok::<_, CliError>((target, response, body))
+    })?;
+    tracing::debug!(%target, records = response.instance_dr_relations.len(), "ListDrRelations answered");
+    let text = match args.output {
+        RelationsOutput::Json => {
+            let mut text = String::from_utf8_lossy(&body).into_owned();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text
+        }
+        RelationsOutput::Table => table(&response),
+        RelationsOutput::Tsv => tsv(&response),
+    };
+    crate::output::stdout(&text)?;
+    Ok(Outcome::Success)
+}
+
+const HEADER: [&str; 6] = [
+    "INSTANCE",
+    "ROLE",
+    "PEER",
+    "PEER REGION",
+    "PEER PROJECT",
+    "PEER PROJECT NAME",
+];
+
+/// One row per relation (a record with several DRs gives several rows; a
+/// record with none gives one row with `-`); malformed records and peers
+/// are rows marked `malformed`.
+fn rows(response: &ListDrRelationsResponse) -> Vec<[String; 6]> {
+    let mut rows = Vec::new();
+    for (index, record) in response.instance_dr_relations.iter().enumerate() {
+        match record {
+            Lenient::Valid(record) => record_rows(record, &mut rows),
+            Lenient::Malformed(m) => rows.push([
+                format!("#{index}"),
+                "malformed".into(),
+                m.error.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]),
+        }
+    }
+    rows
+}
+
+fn record_rows(record: &InstanceDrRelation, rows: &mut Vec<[String; 6]>) {
+    let id = record.instance_id.clone().unwrap_or_else(|| "-".into());
+    let mut any = false;
+    if let Some(master) = &record.master_instance {
+        rows.push(peer_row(&id, "dr of", master));
+        any = true;
+    }
+    for slave in &record.slave_instances {
+        rows.push(peer_row(&id, "primary of", slave));
+        any = true;
+    }
+    if !any {
+        rows.push([
+            id,
+            "none".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+    }
+}
+
+fn peer_row(id: &str, role: &str, peer: &Lenient<DrPeer>) -> [String; 6] {
+    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    match peer {
+        Lenient::Valid(peer) => [
+            id.to_owned(),
+            role.to_owned(),
+            field(&peer.instance_id),
+            field(&peer.region),
+            field(&peer.project_id),
+            field(&peer.project_name),
+        ],
+        Lenient::Malformed(m) => [
+            id.to_owned(),
+            role.to_owned(),
+            format!("malformed: {}", m.error),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ],
+    }
+}
+
+fn table(response: &ListDrRelationsResponse) -> String {
+    let rows = rows(response);
+    let mut widths = HEADER.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header = HEADER.map(str::to_owned);
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    if rows.is_empty() {
+        out.push_str("(no DR relations)\n");
+    }
+    out
+}
+
+fn tsv(response: &ListDrRelationsResponse) -> String {
+    let clean = |cell: &str| cell.replace(['\t', '\n', '\r'], " ");
+    let mut out = HEADER
+        .iter()
+        .map(|h| h.to_lowercase().replace(' ', "_"))
+        .collect::<Vec<_>>()
+        .join("\t");
+    out.push('\n');
+    for row in rows(response) {
+        out.push_str(&row.iter().map(|c| clean(c)).collect::<Vec<_>>().join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"instance_dr_relations": [
+        {"instance_id": "p1", "slave_instances": [
+            {"instance_id": "d1", "region": "cn-east-3", "project_id": "x", "project_name": "shanghai"},
+            {"instance_id": "d2", "region": "ap-southeast-1"}]},
+        {"instance_id": "d9", "master_instance": {"instance_id": "p9", "region": "cn-north-4"}},
+        {"instance_id": "lonely"},
+        17]}"#;
+
+    #[test]
+    fn table_has_one_row_per_relation() {
+        let response: ListDrRelationsResponse = serde_json::from_str(BODY).expect("decodes");
+        let text = table(&response);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6, "{text}");
+        assert!(lines[0].starts_with("INSTANCE  ROLE        PEER"), "{text}");
+        assert!(lines[1].starts_with("p1        primary of  d1"), "{text}");
+        assert!(lines[3].starts_with("d9        dr of       p9"), "{text}");
+        assert!(lines[4].starts_with("lonely    none"), "{text}");
+        assert!(lines[5].starts_with("#3        malformed"), "{text}");
+    }
+
+    #[test]
+    fn tsv_has_a_header_and_tabs() {
+        let response: ListDrRelationsResponse = serde_json::from_str(BODY).expect("decodes");
+        let text = tsv(&response);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("instance\trole\tpeer\tpeer_region\tpeer_project\tpeer_project_name")
+        );
+        assert_eq!(
+            lines.next(),
+            Some("p1\tprimary of\td1\tcn-east-3\tx\tshanghai")
+        );
+        assert_eq!(
+            lines.next(),
+            Some("p1\tprimary of\td2\tap-southeast-1\t-\t-")
+        );
+    }
+
+    #[test]
+    fn empty_answer() {
+        let text = table(&ListDrRelationsResponse::default());
+        assert!(text.contains("(no DR relations)"), "{text}");
+    }
+}

@@ -1,0 +1,110 @@
+//! Collecting the data of `check`, `topology`, `export` and `impact`: input
+//! files, and live targets fetched concurrently, merged into one topology.
+
+use rds_dr_topology::Topology;
+
+use crate::cli::{GlobalArgs, SourceArgs};
+use crate::error::CliError;
+use crate::inputs::Item;
+use crate::live::{Live, is_fatal, report_failures};
+
+/// The merged topology and how many targets could not be fetched.
+pub struct Gathered {
+    /// Everything merged, with a `query-failed` finding per failed target.
+    pub topology: Topology,
+    /// Targets that failed after retries.
+    pub failed_targets: usize,
+}
+
+/// Reads the inputs, fetches the targets, and merges both.
+///
+/// A bad input file, unusable credentials, a project id that cannot be
+/// found, or a failure that means the run itself is wrong (HTTP 401, see
+/// [`is_fatal`]) is an error (exit 2). Any other failed target becomes a
+/// `query-failed` finding, and is also printed on stderr.
+pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliError> {
+    let inputs = source.all_inputs();
+    if inputs.is_empty() && source.targets.is_empty() {
+        return Err(CliError::Usage(
+            "nothing to read: give capture files or directories (INPUT...), or targets \
+             (--target REGION/PROJECT_ID, --targets-file FILE, --region REGION)"
+                .into(),
+        ));
+    }
+    let mut builder = Topology::builder();
+    let count = crate::inputs::for_each(&inputs, |item| {
+        match item {
+            Item::Envelope(bytes) => builder.capture_json(bytes)?,
+            Item::Raw { source, body } => builder.records_json(source, body)?,
+        };
+        Ok(())
+    })?;
+    tracing::info!(captures = count, inputs = inputs.len(), "read the inputs");
+
+    let mut failed_targets = 0;
+    if !source.targets.is_empty() {
+        let live = Live::new(global)?;
+        let runtime = crate::runtime::build()?;
+        let (report, _) = runtime.block_on(async {
+            live.check_credentials().await?;
+            let targets = live.targets(&source.targets).await?;
+            Ok::<_, CliError>(live.scan(targets, false).await)
+        })?;
+        tracing::info!(
+            captures = report.captures.len(),
+            failures = report.failures.len(),
+            "fetched the targets"
+        );
+        report_failures(&report.failures);
+        if let Some(fatal) = report.failures.iter().find(|f| is_fatal(&f.error)) {
+            return Err(CliError::Other(format!(
+                "{} of {} target(s) failed; {} was refused ({}): check the credentials \
+                 (HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK) and the endpoint",
+                report.failures.len(),
+                report.total(),
+                fatal.target,
+                fatal.error.code().unwrap_or("no error code"),
+            )));
+        }
+        failed_targets = report.failures.len();
+        for capture in &report.captures {
+            builder.capture(capture);
+        }
+        for failure in report.failures {
+            builder.failed_target(failure.target, failure.error.to_string());
+        }
+    }
+    let topology = builder.build();
+    // The fast decoding path takes any `source`; a capture file with an
+    // impossible one is an input error like any other bad file.
+    for source in topology.sources() {
+        rds_dr_model::Source::new(source.region, source.project_id)
+            .validate()
+            .map_err(|e| CliError::Other(format!("an input capture has an invalid source: {e}")))?;
+    }
+    Ok(Gathered {
+        topology,
+        failed_targets,
+    })
+}
+
+/// Merges captures (no targets): for tests.
+#[cfg(test)]
+pub fn merge(captures: &[rds_dr_model::Capture]) -> Topology {
+    let mut builder = Topology::builder();
+    for capture in captures {
+        builder.capture(capture);
+    }
+    builder.build()
+}
+
+/// Warns on stderr that coverage is partial, for commands that show the
+/// topology rather than check it.
+pub fn warn_partial(gathered: &Gathered, global: &GlobalArgs) {
+    if gathered.failed_targets > 0 && !global.quiet {
+        eprintln!(
+            "warning: {} target(s) could not be fetched: the topology is partial (exit status 1)",
+            gathered.failed_targets
+        );
+    }
+}
