@@ -100,8 +100,8 @@ fn bad_input_file_is_exit_2_naming_the_file() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = stderr_of(&output);
     assert!(
-        stderr.contains("invalid source") && stderr.contains("Mars"),
-        "{stderr}"
+        stderr.contains("zz-broken.json") && stderr.contains("Mars"),
+        "the bad source is named with its file: {stderr}"
     );
 
     let missing = dir.path().join("missing.json");

@@ -75,13 +75,6 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
         }
     }
     let topology = builder.build();
-    // The fast decoding path takes any `source`; a capture file with an
-    // impossible one is an input error like any other bad file.
-    for source in topology.sources() {
-        rds_dr_model::Source::new(source.region, source.project_id)
-            .validate()
-            .map_err(|e| CliError::Other(format!("an input capture has an invalid source: {e}")))?;
-    }
     Ok(Gathered {
         topology,
         failed_targets,

@@ -117,8 +117,9 @@ impl TopologyBuilder {
     /// about half the decoding work and without holding the decoded capture.
     ///
     /// Malformed records and peers become findings, as always; only a
-    /// document that is not a capture at all (bad JSON, no `source`, ...)
-    /// is an error, and then nothing is added.
+    /// document that is not a capture at all (bad JSON, no `source`, a
+    /// `source` that is not a region id and a 32-hex project id, ...) is an
+    /// error, and then nothing is added.
     ///
     /// ```
     /// use rds_dr_topology::Topology;
@@ -128,6 +129,7 @@ impl TopologyBuilder {
     ///     "project_id": "0483b6b16e954cb88930a360d2c4e663"},
     ///     "response": {"instance_dr_relations": [{"instance_id": "x1in03"}, 7]}}"#)?;
     /// assert!(builder.capture_json(b"{\"response\": {}}").is_err());
+    /// assert!(builder.capture_json(br#"{"source": {"region": "cn-north-4", "project_id": "p1"}}"#).is_err());
     /// let topology = builder.build();
     /// let codes: Vec<&str> = topology.findings().iter().map(|f| f.code.as_str()).collect();
     /// assert_eq!(codes, ["malformed-record", "empty-record"]);
@@ -136,6 +138,7 @@ impl TopologyBuilder {
     pub fn capture_json(&mut self, json: &[u8]) -> Result<&mut Self, serde_json::Error> {
         match fast::<FastCapture<'_>>(json) {
             Some(capture) => {
+                check_source(&capture.source.region, &capture.source.project_id)?;
                 let src = self.source(&capture.source.region, &capture.source.project_id);
                 self.fast_records(
                     src,
@@ -145,6 +148,7 @@ impl TopologyBuilder {
             }
             None => {
                 let capture: Capture = serde_json::from_slice(json)?;
+                check_source(&capture.source.region, &capture.source.project_id)?;
                 Ok(self.capture(capture))
             }
         }
@@ -206,4 +210,14 @@ mod tests {
             }
         }
     }
+}
+
+/// A capture read from bytes must name a real (region, project): a region id
+/// and a 32-hex project id (`Source::validate`). Captures built in code are
+/// taken as they are.
+fn check_source(region: &str, project_id: &str) -> Result<(), serde_json::Error> {
+    use serde::de::Error as _;
+    rds_dr_model::validate_region(region)
+        .and_then(|()| rds_dr_model::validate_project_id(project_id))
+        .map_err(|reason| serde_json::Error::custom(format!("invalid `source`: {reason}")))
 }
