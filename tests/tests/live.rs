@@ -424,6 +424,23 @@ fn relations_prints_the_body_as_received() {
         serde_json::to_value(&shanghai.response).expect("encode")
     );
 
+    // `--language` sends a signed X-Language; the signature-checking fake
+    // accepts it and answers the same body.
+    for language in ["zh-cn", "en-us"] {
+        let output = live(
+            &fake.url(),
+            &strings(&["relations", "--region", "cn-east-3", "--language", language]),
+        )
+        .output()
+        .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(
+            body,
+            serde_json::to_value(&shanghai.response).expect("encode")
+        );
+    }
+
     let output = live(
         &fake.url(),
         &strings(&[

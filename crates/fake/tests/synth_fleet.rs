@@ -80,27 +80,36 @@ async fn every_project_of_a_generated_fleet_is_served_under_faults() {
         "at a 30% fault rate some attempts must have failed"
     );
 
-    // IAM knows the projects of every region.
+    // IAM knows the projects of every region: `?name=REGION` finds the
+    // region's default project (its smallest id); each other project is
+    // found by its sub-project name `REGION_` + the first 8 id characters.
     for (region, mut projects) in regions {
         projects.sort();
-        let url = format!("{}/v3/projects?name={region}", fake.base_url());
-        let mut listed = None;
-        for _ in 0..4 {
-            if let Ok(response) = client().get(&url).send().await
-                && response.status() == 200
-                && let Ok(body) = response.json::<Value>().await
-            {
-                listed = Some(body);
-                break;
+        for (i, project) in projects.iter().enumerate() {
+            let name = if i == 0 {
+                region.clone()
+            } else {
+                format!("{region}_{}", &project[..8])
+            };
+            let url = format!("{}/v3/projects?name={name}", fake.base_url());
+            let mut listed = None;
+            for _ in 0..4 {
+                if let Ok(response) = client().get(&url).send().await
+                    && response.status() == 200
+                    && let Ok(body) = response.json::<Value>().await
+                {
+                    listed = Some(body);
+                    break;
+                }
             }
+            let listed = listed.unwrap_or_else(|| panic!("IAM for {name} never got through"));
+            let ids: Vec<String> = listed["projects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(ids, [project.clone()], "project name {name}");
         }
-        let listed = listed.unwrap_or_else(|| panic!("IAM for {region} never got through"));
-        let ids: Vec<String> = listed["projects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(ids, projects, "region {region}");
     }
 }
