@@ -109,7 +109,7 @@ async fn every_project_of_a_generated_fleet_is_served_under_faults() {
                 .iter()
                 .map(|p| p["id"].as_str().unwrap().to_owned())
                 .collect();
-            assert_eq!(ids, [project.clone()], "project name {name}");
+            assert_eq!(ids, std::slice::from_ref(project), "project name {name}");
         }
     }
 }
