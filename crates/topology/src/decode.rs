@@ -188,6 +188,16 @@ impl TopologyBuilder {
     }
 }
 
+/// A capture read from bytes must name a real (region, project): a region id
+/// and a 32-hex project id (`Source::validate`). Captures built in code are
+/// taken as they are.
+fn check_source(region: &str, project_id: &str) -> Result<(), serde_json::Error> {
+    use serde::de::Error as _;
+    rds_dr_model::validate_region(region)
+        .and_then(|()| rds_dr_model::validate_project_id(project_id))
+        .map_err(|reason| serde_json::Error::custom(format!("invalid `source`: {reason}")))
+}
+
 #[cfg(test)]
 mod tests {
     use rds_dr_model::synth::{FleetSpec, generate};
@@ -210,14 +220,4 @@ mod tests {
             }
         }
     }
-}
-
-/// A capture read from bytes must name a real (region, project): a region id
-/// and a 32-hex project id (`Source::validate`). Captures built in code are
-/// taken as they are.
-fn check_source(region: &str, project_id: &str) -> Result<(), serde_json::Error> {
-    use serde::de::Error as _;
-    rds_dr_model::validate_region(region)
-        .and_then(|()| rds_dr_model::validate_project_id(project_id))
-        .map_err(|reason| serde_json::Error::custom(format!("invalid `source`: {reason}")))
 }
