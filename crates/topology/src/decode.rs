@@ -18,7 +18,8 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::builder::{PeerArg, PeerIn, TopologyBuilder};
+use crate::builder::{Loc, PeerArg, PeerIn, TopologyBuilder};
+use crate::intern::{FastMap, Sym};
 
 #[derive(Deserialize)]
 struct FastCapture<'a> {
@@ -100,6 +101,7 @@ impl<'a> MapOnly<FastPeer<'a>> {
             region: peer.region,
             project: peer.project_id,
             name: peer.project_name,
+            loc: None,
         })
     }
 }
@@ -240,6 +242,8 @@ enum DecodedInner {
         records: Vec<FlatRecord>,
         /// Every record's peers: its master (if any), then its slaves.
         peers: Vec<FlatPeer>,
+        /// The distinct peer regions, project ids and names, in `text`.
+        attrs: Vec<(usize, usize)>,
     },
     /// What the fast path would not take, decoded with the model's types.
     Model {
@@ -258,12 +262,13 @@ struct FlatRecord {
     peers_end: usize,
 }
 
+/// A peer; its location strings are indices in `attrs`.
 #[derive(Clone, Copy)]
 struct FlatPeer {
     id: Span,
-    region: Span,
-    project: Span,
-    name: Span,
+    region: Option<u32>,
+    project: Option<u32>,
+    name: Option<u32>,
 }
 
 fn push_span(text: &mut String, s: Option<&str>) -> Span {
@@ -274,12 +279,35 @@ fn push_span(text: &mut String, s: Option<&str>) -> Span {
     })
 }
 
-fn flat_peer(text: &mut String, peer: &FastPeer<'_>) -> FlatPeer {
+/// The few distinct location strings of a capture, each stored once, so
+/// that the merge interns each of them once per capture.
+#[derive(Default)]
+struct Attrs<'a> {
+    index: FastMap<&'a str, u32>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl<'a> Attrs<'a> {
+    fn add(&mut self, text: &mut String, s: Option<&'a str>) -> Option<u32> {
+        let s = s?;
+        if let Some(&i) = self.index.get(s) {
+            return Some(i);
+        }
+        let i = u32::try_from(self.spans.len()).ok()?;
+        let start = text.len();
+        text.push_str(s);
+        self.spans.push((start, text.len()));
+        self.index.insert(s, i);
+        Some(i)
+    }
+}
+
+fn flat_peer<'a>(text: &mut String, attrs: &mut Attrs<'a>, peer: &FastPeer<'a>) -> FlatPeer {
     FlatPeer {
         id: push_span(text, peer.instance_id),
-        region: push_span(text, peer.region),
-        project: push_span(text, peer.project_id),
-        name: push_span(text, peer.project_name),
+        region: attrs.add(text, peer.region),
+        project: attrs.add(text, peer.project_id),
+        name: attrs.add(text, peer.project_name),
     }
 }
 
@@ -287,13 +315,14 @@ fn flatten(region: String, project_id: String, records: &[MapOnly<FastRecord<'_>
     let mut text = String::new();
     let mut flat = Vec::with_capacity(records.len());
     let mut peers = Vec::new();
+    let mut attrs = Attrs::default();
     for MapOnly(r) in records {
         let id = push_span(&mut text, r.instance_id);
         if let Some(MapOnly(m)) = &r.master_instance {
-            peers.push(flat_peer(&mut text, m));
+            peers.push(flat_peer(&mut text, &mut attrs, m));
         }
         for MapOnly(s) in r.slave_instances.iter().flatten() {
-            peers.push(flat_peer(&mut text, s));
+            peers.push(flat_peer(&mut text, &mut attrs, s));
         }
         flat.push(FlatRecord {
             id,
@@ -307,6 +336,7 @@ fn flatten(region: String, project_id: String, records: &[MapOnly<FastRecord<'_>
         text,
         records: flat,
         peers,
+        attrs: attrs.spans,
     })
 }
 
@@ -375,15 +405,28 @@ impl TopologyBuilder {
                 text,
                 records,
                 peers,
+                attrs,
             } => {
                 let src = self.source(&region, &project_id);
                 self.next_serial();
+                // Each distinct location string interned once (blank: none).
+                let attr =
+                    |i: Option<u32>| i.map(|i| &text[attrs[i as usize].0..attrs[i as usize].1]);
+                let syms: Vec<Option<Sym>> = (0..attrs.len() as u32)
+                    .map(|i| self.strs.intern_opt(attr(Some(i))))
+                    .collect();
+                let sym = |i: Option<u32>| i.and_then(|i| syms[i as usize]);
                 let arg = |p: &FlatPeer| {
                     PeerArg::Object(PeerIn {
                         id: get(&text, p.id),
-                        region: get(&text, p.region),
-                        project: get(&text, p.project),
-                        name: get(&text, p.name),
+                        region: attr(p.region),
+                        project: attr(p.project),
+                        name: attr(p.name),
+                        loc: Some(Loc {
+                            region: sym(p.region),
+                            project: sym(p.project),
+                            name: sym(p.name),
+                        }),
                     })
                 };
                 let mut first = 0;
