@@ -1,7 +1,7 @@
 //! Collecting the data of `check`, `topology`, `export` and `impact`: input
 //! files, and live targets fetched concurrently, merged into one topology.
 
-use rds_dr_topology::Topology;
+use rds_dr_topology::{Topology, TopologyBuilder};
 
 use crate::cli::{GlobalArgs, SourceArgs};
 use crate::error::CliError;
@@ -32,13 +32,17 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
         ));
     }
     let mut builder = Topology::builder();
-    let count = crate::inputs::for_each(&inputs, |item| {
-        match item {
-            Item::Envelope(bytes) => builder.capture_json(bytes)?,
-            Item::Raw { source, body } => builder.records_json(source, body)?,
-        };
-        Ok(())
-    })?;
+    // Reading and decoding on one thread, merging on this one.
+    let count = crate::inputs::for_each_decoded(
+        &inputs,
+        |item| match item {
+            Item::Envelope(bytes) => TopologyBuilder::decode_capture(bytes),
+            Item::Raw { source, body } => TopologyBuilder::decode_records(source, body),
+        },
+        |decoded| {
+            builder.add(decoded);
+        },
+    )?;
     tracing::info!(captures = count, inputs = inputs.len(), "read the inputs");
 
     let mut failed_targets = 0;

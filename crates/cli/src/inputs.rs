@@ -163,6 +163,36 @@ pub fn for_each(
     Ok(count)
 }
 
+/// [`for_each`] on a second thread: the files are read and each item is
+/// decoded by `decode` there, while `sink` takes the items decoded so far,
+/// in order, on the calling thread. At most a few decoded items wait at a
+/// time. The errors are [`for_each`]'s: when `decode` fails, the items
+/// before the bad one have been given to `sink`, and no item after it.
+pub fn for_each_decoded<T: Send>(
+    specs: &[InputSpec],
+    decode: impl Fn(Item<'_>) -> Result<T, serde_json::Error> + Send,
+    mut sink: impl FnMut(T),
+) -> Result<usize, InputError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<T>(2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            for_each(specs, |item| {
+                let decoded = decode(item)?;
+                // The receiver is only gone when `sink` panicked: stop.
+                tx.send(decoded).map_err(|_| {
+                    <serde_json::Error as serde::de::Error>::custom("the merge stopped")
+                })
+            })
+        });
+        for decoded in rx {
+            sink(decoded);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 type Sink<'s> = dyn FnMut(Item<'_>) -> Result<(), serde_json::Error> + 's;
 
 fn load_path(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {

@@ -143,6 +143,9 @@ pub(crate) struct PeerIn<'a> {
     pub(crate) region: Option<&'a str>,
     pub(crate) project: Option<&'a str>,
     pub(crate) name: Option<&'a str>,
+    /// `region`, `project` and `name` already interned, when the decoder
+    /// did it.
+    pub(crate) loc: Option<Loc>,
 }
 
 /// A peer entry: an object, or something else with the decoder's complaint.
@@ -161,6 +164,7 @@ impl<'a> From<&'a Lenient<DrPeer>> for PeerArg<'a> {
                 region: p.region.as_deref(),
                 project: p.project_id.as_deref(),
                 name: p.project_name.as_deref(),
+                loc: None,
             }),
         }
     }
@@ -369,11 +373,11 @@ impl TopologyBuilder {
                         side,
                     });
                 } else {
-                    let peer = Loc {
+                    let peer = p.loc.unwrap_or_else(|| Loc {
                         region: self.strs.intern_opt(p.region),
                         project: self.strs.intern_opt(p.project),
                         name: self.strs.intern_opt(p.name),
-                    };
+                    });
                     let (primary, dr) = match side {
                         Side::Primary => (x, other),
                         Side::Dr => (other, x),

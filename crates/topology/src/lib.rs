@@ -103,6 +103,7 @@ mod topology;
 pub mod view;
 
 pub use builder::{Side, TopologyBuilder};
+pub use decode::Decoded;
 pub use finding::{Code, Finding, Report, Severity, Summary};
 pub use impact::{Degraded, DrRef, Impact, ImpactSummary, PrimaryImpact, Protection, RegionImpact};
 pub use topology::{

@@ -296,9 +296,11 @@ impl Topology {
             });
         }
         let mut claims = Vec::with_capacity(raw.len());
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut i = 0;
         while i < raw.len() {
             let (p, d) = (raw[i].primary, raw[i].dr);
+            pairs.push((p, d));
             let start = claims.len() as u32;
             while i < raw.len() && raw[i].primary == p && raw[i].dr == d {
                 claims.push(Claim {
@@ -334,12 +336,29 @@ impl Topology {
             summary: Summary::default(),
         };
         let mut findings = Vec::new();
-        topology.locate(&mut findings);
-        let failed = topology.failed_targets(failed, &mut findings);
-        topology.classify_edges(&failed, &mut findings);
-        topology.degrees(&mut findings);
-        topology.cycles(&mut findings);
-        topology.group();
+        let analyse = |topology: &mut Topology| {
+            topology.locate(&mut findings);
+            let failed = topology.failed_targets(failed, &mut findings);
+            topology.classify_edges(&failed, &mut findings);
+            topology.degrees(&mut findings);
+            topology.cycles(&mut findings);
+        };
+        // The groups depend on the edges alone: on a large graph, find them
+        // on a second thread meanwhile.
+        let groups = if pairs.len() >= PARALLEL_GROUPS_MIN_EDGES {
+            std::thread::scope(|scope| {
+                let grouping = scope.spawn(|| groups_of(n, &pairs));
+                analyse(&mut topology);
+                grouping
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        } else {
+            analyse(&mut topology);
+            groups_of(n, &pairs)
+        };
+        drop(pairs);
+        topology.set_groups(groups);
         topology.record_findings(
             &rank,
             &srank,
@@ -975,79 +994,8 @@ impl Topology {
         Some(self.ids_of(path))
     }
 
-    /// DR groups: weakly connected components, each with its root and depth.
-    fn group(&mut self) {
-        let n = self.ids.len();
-        const NONE: u32 = u32::MAX;
-        let mut comp = vec![NONE; n];
-        let mut dist = vec![NONE; n];
-        let mut queue: Vec<u32> = Vec::new();
-        let mut members: Vec<u32> = Vec::with_capacity(n);
-        let mut groups: Vec<GroupData> = Vec::new();
-        for start in 0..n as u32 {
-            if comp[start as usize] != NONE {
-                continue;
-            }
-            let gid = groups.len() as u32;
-            let first = members.len();
-            comp[start as usize] = gid;
-            members.push(start);
-            let mut k = first;
-            while k < members.len() {
-                let at = members[k];
-                k += 1;
-                for next in self.graph.neighbors_undirected(ix(at)) {
-                    let next = nid(next);
-                    if comp[next as usize] == NONE {
-                        comp[next as usize] = gid;
-                        members.push(next);
-                    }
-                }
-            }
-            let group = &mut members[first..];
-            group.sort_unstable();
-            let has_primary = |m: u32| {
-                self.graph
-                    .neighbors_directed(ix(m), Incoming)
-                    .next()
-                    .is_some()
-            };
-            let roots: Vec<u32> = group.iter().copied().filter(|&m| !has_primary(m)).collect();
-            let root = roots.first().copied().unwrap_or(group[0]);
-            // Breadth-first from every root, then from any member still
-            // unreached (on or behind a cycle) as if it were a root.
-            let mut depth = 0;
-            let seeds = roots.iter().copied().chain(group.iter().copied());
-            for seed in seeds {
-                if dist[seed as usize] != NONE {
-                    continue;
-                }
-                dist[seed as usize] = 0;
-                queue.clear();
-                queue.push(seed);
-                let mut q = 0;
-                while q < queue.len() {
-                    let at = queue[q];
-                    q += 1;
-                    let d = dist[at as usize];
-                    depth = depth.max(d);
-                    for next in self.graph.neighbors_directed(ix(at), Outgoing) {
-                        let next = nid(next);
-                        if dist[next as usize] == NONE {
-                            dist[next as usize] = d + 1;
-                            queue.push(next);
-                        }
-                    }
-                }
-            }
-            groups.push(GroupData {
-                root,
-                depth,
-                start: first as u32,
-                len: (members.len() - first) as u32,
-            });
-        }
-        groups.sort_unstable_by_key(|g| g.root);
+    /// Takes the DR groups computed by [`groups_of`].
+    fn set_groups(&mut self, (groups, members): (Vec<GroupData>, Vec<u32>)) {
         for (gid, g) in groups.iter().enumerate() {
             for &m in &members[g.start as usize..(g.start + g.len) as usize] {
                 self.graph[ix(m)].group = gid as u32;
@@ -1397,4 +1345,112 @@ impl Topology {
             .collect();
         GraphView { nodes, edges }
     }
+}
+
+/// Below this many edges the DR groups are found on the calling thread.
+const PARALLEL_GROUPS_MIN_EDGES: usize = 20_000;
+
+/// DR groups: weakly connected components of the graph of `n` nodes whose
+/// edges are the distinct `(primary, dr)` pairs, each with its root and
+/// depth; and the members of every group, sorted, back to back. A function
+/// of the edges alone, so it can run beside the other analyses.
+fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
+    const NONE: u32 = u32::MAX;
+    // Adjacency in compressed rows: outgoing, and both directions.
+    let mut out_start = vec![0usize; n + 1];
+    let mut any_start = vec![0usize; n + 1];
+    let mut has_primary = vec![false; n];
+    for &(p, d) in pairs {
+        out_start[p as usize + 1] += 1;
+        any_start[p as usize + 1] += 1;
+        any_start[d as usize + 1] += 1;
+        has_primary[d as usize] = true;
+    }
+    for i in 0..n {
+        out_start[i + 1] += out_start[i];
+        any_start[i + 1] += any_start[i];
+    }
+    let mut out = vec![0u32; pairs.len()];
+    let mut any = vec![0u32; 2 * pairs.len()];
+    let mut out_fill = out_start.clone();
+    let mut any_fill = any_start.clone();
+    for &(p, d) in pairs {
+        let (p, d) = (p as usize, d as usize);
+        out[out_fill[p]] = d as u32;
+        out_fill[p] += 1;
+        any[any_fill[p]] = d as u32;
+        any_fill[p] += 1;
+        any[any_fill[d]] = p as u32;
+        any_fill[d] += 1;
+    }
+    drop((out_fill, any_fill));
+    let outgoing = |m: u32| &out[out_start[m as usize]..out_start[m as usize + 1]];
+    let undirected = |m: u32| &any[any_start[m as usize]..any_start[m as usize + 1]];
+
+    let mut comp = vec![NONE; n];
+    let mut dist = vec![NONE; n];
+    let mut queue: Vec<u32> = Vec::new();
+    let mut members: Vec<u32> = Vec::with_capacity(n);
+    let mut groups: Vec<GroupData> = Vec::new();
+    for start in 0..n as u32 {
+        if comp[start as usize] != NONE {
+            continue;
+        }
+        let gid = groups.len() as u32;
+        let first = members.len();
+        comp[start as usize] = gid;
+        members.push(start);
+        let mut k = first;
+        while k < members.len() {
+            let at = members[k];
+            k += 1;
+            for &next in undirected(at) {
+                if comp[next as usize] == NONE {
+                    comp[next as usize] = gid;
+                    members.push(next);
+                }
+            }
+        }
+        let group = &mut members[first..];
+        group.sort_unstable();
+        let roots: Vec<u32> = group
+            .iter()
+            .copied()
+            .filter(|&m| !has_primary[m as usize])
+            .collect();
+        let root = roots.first().copied().unwrap_or(group[0]);
+        // Breadth-first from every root, then from any member still
+        // unreached (on or behind a cycle) as if it were a root.
+        let mut depth = 0;
+        let seeds = roots.iter().copied().chain(group.iter().copied());
+        for seed in seeds {
+            if dist[seed as usize] != NONE {
+                continue;
+            }
+            dist[seed as usize] = 0;
+            queue.clear();
+            queue.push(seed);
+            let mut q = 0;
+            while q < queue.len() {
+                let at = queue[q];
+                q += 1;
+                let d = dist[at as usize];
+                depth = depth.max(d);
+                for &next in outgoing(at) {
+                    if dist[next as usize] == NONE {
+                        dist[next as usize] = d + 1;
+                        queue.push(next);
+                    }
+                }
+            }
+        }
+        groups.push(GroupData {
+            root,
+            depth,
+            start: first as u32,
+            len: (members.len() - first) as u32,
+        });
+    }
+    groups.sort_unstable_by_key(|g| g.root);
+    (groups, members)
 }
