@@ -47,13 +47,7 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
 
     let mut failed_targets = 0;
     if !source.targets.is_empty() {
-        let live = Live::new(global)?;
-        let runtime = crate::runtime::build()?;
-        let (report, _) = runtime.block_on(async {
-            live.check_credentials().await?;
-            let targets = live.targets(&source.targets).await?;
-            Ok::<_, CliError>(live.scan(targets, false).await)
-        })?;
+        let (report, _) = Live::fetch_all(global, &source.targets, false)?;
         tracing::info!(
             captures = report.captures.len(),
             failures = report.failures.len(),

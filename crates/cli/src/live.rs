@@ -180,6 +180,23 @@ impl Live {
         (report, keep.into_bodies())
     }
 
+    /// The whole live part of a command, from the command line to the
+    /// report: builds the client, checks the credentials once, resolves the
+    /// targets (discovering project ids) and scans them, on a runtime of
+    /// its own. `keep_bodies` as for [`Live::scan`].
+    pub fn fetch_all(
+        global: &GlobalArgs,
+        args: &TargetArgs,
+        keep_bodies: bool,
+    ) -> Result<(FleetReport, HashMap<Target, Vec<u8>>), CliError> {
+        let live = Live::new(global)?;
+        crate::runtime::build()?.block_on(async {
+            live.check_credentials().await?;
+            let targets = live.targets(args).await?;
+            Ok(live.scan(targets, keep_bodies).await)
+        })
+    }
+
     /// One target, with retries; the answer decoded and as received.
     pub async fn fetch_one(
         &self,

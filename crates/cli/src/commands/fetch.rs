@@ -19,13 +19,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
             "nothing to fetch: give --target REGION/PROJECT_ID, --targets-file FILE or --region REGION".into(),
         ));
     }
-    let live = Live::new(global)?;
-    let runtime = crate::runtime::build()?;
-    let (report, bodies) = runtime.block_on(async {
-        live.check_credentials().await?;
-        let targets = live.targets(&args.targets).await?;
-        Ok::<_, CliError>(live.scan(targets, true).await)
-    })?;
+    let (report, bodies) = Live::fetch_all(global, &args.targets, true)?;
 
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::io(&args.out, "create directory", e))?;
