@@ -587,6 +587,31 @@ impl Topology {
         }
     }
 
+    /// For values claimed by several sources: the message parts ("VALUE by
+    /// SOURCE, SOURCE") and the details (the value's fields plus
+    /// `claimed_by`), in the order given.
+    fn attributed<K>(
+        &self,
+        claims: &[(K, Vec<Prov>)],
+        label: impl Fn(&K) -> String,
+        fields: impl Fn(&K) -> Value,
+    ) -> (Vec<String>, Vec<Value>) {
+        claims
+            .iter()
+            .map(|(value, provs)| {
+                let who: Vec<String> = provs.iter().map(|p| self.prov_text(*p)).collect();
+                let mut detail = fields(value);
+                if let Value::Object(map) = &mut detail {
+                    map.insert(
+                        "claimed_by".into(),
+                        provs.iter().map(|p| self.prov_json(*p)).collect(),
+                    );
+                }
+                (format!("{} by {}", label(value), who.join(", ")), detail)
+            })
+            .unzip()
+    }
+
     fn location_conflict(&self, node: u32, claims: &[(Loc, Prov)]) -> Finding {
         // Group the claims by what they say (region, project).
         let mut said: Vec<(Location<'_>, Vec<Prov>)> = Vec::new();
@@ -600,23 +625,11 @@ impl Topology {
         }
         said.sort_by(|a, b| a.0.cmp(&b.0));
         let id = self.id(node);
-        let text: Vec<String> = said
-            .iter()
-            .map(|(l, provs)| {
-                let who: Vec<String> = provs.iter().map(|p| self.prov_text(*p)).collect();
-                format!("{l} by {}", who.join(", "))
-            })
-            .collect();
-        let details: Vec<Value> = said
-            .iter()
-            .map(|(l, provs)| {
-                json!({
-                    "region": l.region,
-                    "project_id": l.project_id,
-                    "claimed_by": provs.iter().map(|p| self.prov_json(*p)).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
+        let (text, details) = self.attributed(
+            &said,
+            |l| l.to_string(),
+            |l| json!({"region": l.region, "project_id": l.project_id}),
+        );
         Finding::new(
             Code::LocationConflict,
             vec![id.to_owned()],
@@ -649,22 +662,11 @@ impl Topology {
             }
             names.sort_by(|a, b| a.0.cmp(b.0));
             let project = self.strs.get(project);
-            let text: Vec<String> = names
-                .iter()
-                .map(|(name, provs)| {
-                    let who: Vec<String> = provs.iter().map(|p| self.prov_text(*p)).collect();
-                    format!("{name:?} by {}", who.join(", "))
-                })
-                .collect();
-            let details: Vec<Value> = names
-                .iter()
-                .map(|(name, provs)| {
-                    json!({
-                        "project_name": name,
-                        "claimed_by": provs.iter().map(|p| self.prov_json(*p)).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let (text, details) = self.attributed(
+                &names,
+                |name| format!("{name:?}"),
+                |name| json!({ "project_name": name }),
+            );
             findings.push(Finding::new(
                 Code::ProjectNameConflict,
                 vec![id.to_owned()],
