@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use rds_dr_api::retry::{RetryClass, RetryPolicy, Retrying};
-use rds_dr_api::{DrRelationsApi, ErrorKind, Language, RequestOptions};
+use rds_dr_api::{ApiError, DrRelationsApi, ErrorKind, Language, RequestOptions};
 use rds_dr_http::HttpClient;
 use rds_dr_sign::{SignableRequest, sign};
 use wiremock::matchers::{method, path};
@@ -466,18 +466,9 @@ async fn error_body_shapes() {
 
 #[tokio::test]
 async fn encoded_authorization_message() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(403).set_body_string(
+    let error = error_for(ResponseTemplate::new(403).set_body_string(
             r#"{"error_code":"RDS.0403","error_msg":"denied","encoded_authorization_message":"ZW5jb2RlZA=="}"#,
-        ))
-        .mount(&server)
-        .await;
-    let client = client_for(&server.uri(), credentials()).build().unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+        )).await;
     assert_eq!(error.encoded_authorization_message(), Some("ZW5jb2RlZA=="));
     assert!(!error.is_retryable());
 }
@@ -589,32 +580,16 @@ async fn non_json_and_short_json_bodies() {
     assert_eq!(raw.body, b"<html>maintenance</html>");
 
     let cut = &BODY[..40];
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(cut))
-        .mount(&server)
-        .await;
-    let client = client_for(&server.uri(), credentials()).build().unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = error_for(ResponseTemplate::new(200).set_body_string(cut)).await;
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert!(
         error.message().contains("body truncated at byte 40"),
         "{error}"
     );
 
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"instance_dr_relations": 7}"#))
-        .mount(&server)
-        .await;
-    let client = client_for(&server.uri(), credentials()).build().unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error =
+        error_for(ResponseTemplate::new(200).set_body_string(r#"{"instance_dr_relations": 7}"#))
+            .await;
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert!(error.message().contains("unexpected shape"), "{error}");
 }
@@ -828,16 +803,22 @@ async fn gzip_bodies_are_decoded_and_capped_after_decoding() {
 
 #[tokio::test]
 async fn empty_success_body() {
+    let error = error_for(ResponseTemplate::new(200)).await;
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert!(error.message().contains("body is empty"), "{error}");
+}
+
+/// The error of one `list_dr_relations` call (default client, plain
+/// credentials) to a server answering every GET with `template`.
+async fn error_for(template: ResponseTemplate) -> ApiError {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
+        .respond_with(template)
         .mount(&server)
         .await;
     let client = client_for(&server.uri(), credentials()).build().unwrap();
-    let error = client
+    client
         .list_dr_relations(&target(), &RequestOptions::default())
         .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Decode);
-    assert!(error.message().contains("body is empty"), "{error}");
+        .unwrap_err()
 }
