@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -504,58 +503,4 @@ fn every_attempt_calls_the_inner_api_anew_and_composes_with_arc_dyn() {
     assert!(block_on(retrying.list_dr_relations(&t, &options())).is_ok());
     assert_eq!(api.calls(&t), 3);
     assert_eq!(api.pending_failures(&t), 0);
-}
-
-/// A `Write` into a shared buffer, for capturing log output.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn each_retry_is_logged_at_debug_with_kind_attempt_and_delay() {
-    let t = target(8);
-    let api = InMemoryApi::new()
-        .with_response(t.clone(), ListDrRelationsResponse::default())
-        .with_failures(t.clone(), [unavailable("req-x"), throttled(SECS(3))]);
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let (result, _) = run(&api, RetryPolicy::default(), u64::MAX, &t);
-        assert!(result.is_ok());
-    });
-    let log = String::from_utf8(buffer.0.lock().expect("not poisoned").clone()).expect("utf-8");
-    let retries: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("retrying ListDrRelations"))
-        .collect();
-    assert_eq!(retries.len(), 2, "{log}");
-    assert!(retries.iter().all(|l| l.contains("DEBUG")), "{log}");
-    assert!(
-        retries[0].contains("attempt=1") && retries[0].contains("delay_ms=200"),
-        "{log}"
-    );
-    assert!(
-        retries[0].contains("kind=server error") && retries[0].contains("request_id=\"req-x\""),
-        "{log}"
-    );
-    assert!(
-        retries[1].contains("attempt=2") && retries[1].contains("delay_ms=3000"),
-        "{log}"
-    );
-    assert!(retries[1].contains("class=throttling"), "{log}");
-    assert!(retries[0].contains(&t.to_string()), "{log}");
 }
