@@ -32,7 +32,8 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
         ));
     }
     let mut builder = Topology::builder();
-    // Reading and decoding on one thread, merging on this one.
+    let started = std::time::Instant::now();
+    // Reading and decoding on worker threads, merging on this one.
     let count = crate::inputs::for_each_decoded(
         &inputs,
         |item| match item {
@@ -43,7 +44,12 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
             builder.add(decoded);
         },
     )?;
-    tracing::info!(captures = count, inputs = inputs.len(), "read the inputs");
+    tracing::info!(
+        captures = count,
+        inputs = inputs.len(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "read the inputs"
+    );
 
     let mut failed_targets = 0;
     if !source.targets.is_empty() {
@@ -72,7 +78,14 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
             builder.failed_target(failure.target, failure.error.to_string());
         }
     }
+    let started = std::time::Instant::now();
     let topology = builder.build();
+    tracing::info!(
+        instances = topology.node_count(),
+        edges = topology.edge_count(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "merged and validated"
+    );
     Ok(Gathered {
         topology,
         failed_targets,

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rds_dr_model::{Capture, ListDrRelationsResponse, Source};
 
@@ -118,25 +119,30 @@ pub enum Item<'a> {
 pub fn load(specs: &[InputSpec]) -> Result<Vec<Capture>, InputError> {
     let mut captures = Vec::new();
     for_each(specs, |item| {
-        let capture = match item {
-            Item::Envelope(bytes) => {
-                let capture: Capture = serde_json::from_slice(bytes)?;
-                capture
-                    .source
-                    .validate()
-                    .map_err(<serde_json::Error as serde::de::Error>::custom)?;
-                capture
-            }
-            Item::Raw { source, body } => Capture {
-                source: source.clone(),
-                fetched_at: None,
-                response: serde_json::from_slice(body)?,
-            },
-        };
-        captures.push(capture);
+        captures.push(decode_capture(item)?);
         Ok(())
     })?;
     Ok(captures)
+}
+
+/// An item decoded the way [`load`] decodes it.
+#[cfg(test)]
+fn decode_capture(item: Item<'_>) -> Result<Capture, serde_json::Error> {
+    Ok(match item {
+        Item::Envelope(bytes) => {
+            let capture: Capture = serde_json::from_slice(bytes)?;
+            capture
+                .source
+                .validate()
+                .map_err(<serde_json::Error as serde::de::Error>::custom)?;
+            capture
+        }
+        Item::Raw { source, body } => Capture {
+            source: source.clone(),
+            fetched_at: None,
+            response: serde_json::from_slice(body)?,
+        },
+    })
 }
 
 /// Reads every input, in order (a directory's files in name order), and
@@ -145,6 +151,9 @@ pub fn load(specs: &[InputSpec]) -> Result<Vec<Capture>, InputError> {
 /// `sink` cannot decode an item, the item is decoded again here to say
 /// what is wrong, naming the file (and line). Returns how many items there
 /// were.
+///
+/// This is the reference for the errors of [`for_each_decoded`].
+#[cfg(test)]
 pub fn for_each(
     specs: &[InputSpec],
     mut sink: impl FnMut(Item<'_>) -> Result<(), serde_json::Error>,
@@ -154,48 +163,140 @@ pub fn for_each(
         count += 1;
         sink(item)
     };
-    for spec in specs {
-        match spec {
-            InputSpec::Raw { source, path } => load_raw(source, path, &mut counted)?,
-            InputSpec::Path(path) => load_path(path, &mut counted)?,
-        }
+    for job in jobs(specs) {
+        job.run(&mut counted)?;
     }
     Ok(count)
 }
 
-/// [`for_each`] on a second thread: the files are read and each item is
-/// decoded by `decode` there, while `sink` takes the items decoded so far,
-/// in order, on the calling thread. At most a few decoded items wait at a
-/// time. The errors are [`for_each`]'s: when `decode` fails, the items
-/// before the bad one have been given to `sink`, and no item after it.
+/// Reads the inputs and decodes each item with `decode` on several worker
+/// threads (one per available core, at most one per file), while `sink`
+/// takes the decoded items on the calling thread. Returns how many items
+/// there were.
+///
+/// The items reach `sink` in **no particular order** (files are decoded
+/// concurrently), so `sink` must not depend on the order; merging into a
+/// `TopologyBuilder` does not. Each worker holds one file in memory, and at
+/// most about one decoded item per worker waits for `sink`.
+///
+/// The error is the one reading in order would return first (inputs in order, a
+/// directory's files in name order, a `.jsonl` file's lines in order), even
+/// when a later file fails too. When there is an error, `sink` may have been
+/// given items from any file, before or after the bad one. If `sink`
+/// panics, the workers stop and the panic goes on.
 pub fn for_each_decoded<T: Send>(
     specs: &[InputSpec],
-    decode: impl Fn(Item<'_>) -> Result<T, serde_json::Error> + Send,
+    decode: impl Fn(Item<'_>) -> Result<T, serde_json::Error> + Sync,
     mut sink: impl FnMut(T),
 ) -> Result<usize, InputError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<T>(2);
+    let jobs = jobs(specs);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs.len())
+        .max(1);
+    // The next job to start; no job after `stop_after` (the lowest failed
+    // job so far) is started, but every job before it is finished, so the
+    // lowest failed job is always found. `stop_after` only goes down, so a
+    // relaxed load never reads a value below the final one: the ordering
+    // of these two counters needs nothing stronger.
+    let next = AtomicUsize::new(0);
+    let stop_after = AtomicUsize::new(usize::MAX);
+    let (jobs, decode, next, stop_after) = (&jobs, &decode, &next, &stop_after);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            for_each(specs, |item| {
-                let decoded = decode(item)?;
-                // The receiver is only gone when `sink` panicked: stop.
-                tx.send(decoded).map_err(|_| {
-                    <serde_json::Error as serde::de::Error>::custom("the merge stopped")
+        // Made in here so that `rx` is dropped when `sink` panics: a worker
+        // blocked in `send` then gets an error and stops.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(workers);
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let tx = tx.clone();
+                scope.spawn(move || -> Option<(usize, InputError)> {
+                    let mut send = |item: Item<'_>| {
+                        let decoded = decode(item)?;
+                        // The receiver is only gone when `sink` panicked.
+                        tx.send(decoded).map_err(|_| {
+                            <serde_json::Error as serde::de::Error>::custom("the merge stopped")
+                        })
+                    };
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= jobs.len() || index > stop_after.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        if let Err(error) = jobs[index].run(&mut send) {
+                            stop_after.fetch_min(index, Ordering::Relaxed);
+                            // Every later index is higher: nothing more to do.
+                            return Some((index, error));
+                        }
+                    }
                 })
             })
-        });
+            .collect();
+        drop(tx);
+        let mut count = 0;
         for decoded in rx {
+            count += 1;
             sink(decoded);
         }
-        reader
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        let mut first: Option<(usize, InputError)> = None;
+        for handle in handles {
+            let failed = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            if let Some((index, error)) = failed
+                && first.as_ref().is_none_or(|(lowest, _)| index < *lowest)
+            {
+                first = Some((index, error));
+            }
+        }
+        match first {
+            Some((_, error)) => Err(error),
+            None => Ok(count),
+        }
     })
 }
 
 type Sink<'s> = dyn FnMut(Item<'_>) -> Result<(), serde_json::Error> + 's;
 
-fn load_path(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
+/// One unit of reading: a file, in reading order.
+enum Job<'a> {
+    /// An envelope or `.jsonl` file.
+    File(PathBuf),
+    /// A raw API body.
+    Raw { source: &'a Source, path: &'a Path },
+    /// An input that could not be resolved to files (missing, an empty
+    /// directory, ...): running it is this error.
+    Failed(InputError),
+}
+
+impl Job<'_> {
+    fn run(&self, out: &mut Sink<'_>) -> Result<(), InputError> {
+        match self {
+            Job::File(path) => load_file(path, out),
+            Job::Raw { source, path } => load_raw(source, path, out),
+            Job::Failed(error) => Err(error.clone()),
+        }
+    }
+}
+
+/// The inputs as files in reading order: a directory becomes its files in
+/// name order, and an input that fails to resolve becomes its error, in its
+/// place.
+fn jobs(specs: &[InputSpec]) -> Vec<Job<'_>> {
+    let mut jobs = Vec::new();
+    for spec in specs {
+        match spec {
+            InputSpec::Raw { source, path } => jobs.push(Job::Raw { source, path }),
+            InputSpec::Path(path) => match path_files(path) {
+                Ok(files) => jobs.extend(files.into_iter().map(Job::File)),
+                Err(error) => jobs.push(Job::Failed(error)),
+            },
+        }
+    }
+    jobs
+}
+
+/// The file, or a directory's capture files in name order.
+fn path_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
     let metadata = std::fs::metadata(path).map_err(|e| {
         let mut problem = format!("cannot read: {e}");
         if path.to_string_lossy().contains('=') {
@@ -206,22 +307,18 @@ fn load_path(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
         }
         InputError::new(path, None, problem)
     })?;
-    if metadata.is_dir() {
-        let files = envelope_files(path)?;
-        if files.is_empty() {
-            return Err(InputError::new(
-                path,
-                None,
-                "the directory has no *.json or *.jsonl capture files",
-            ));
-        }
-        for file in files {
-            load_file(&file, out)?;
-        }
-        Ok(())
-    } else {
-        load_file(path, out)
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_owned()]);
     }
+    let files = envelope_files(path)?;
+    if files.is_empty() {
+        return Err(InputError::new(
+            path,
+            None,
+            "the directory has no *.json or *.jsonl capture files",
+        ));
+    }
+    Ok(files)
 }
 
 /// The `*.json` and `*.jsonl` files of a directory, sorted by name.
@@ -508,5 +605,167 @@ mod tests {
         let records = &captures[0].response.instance_dr_relations;
         assert!(!records[0].is_valid());
         assert!(records[1].is_valid());
+    }
+
+    /// A directory of 40 envelope files `f00.json`..`f39.json` (instances
+    /// `d00`..`d39`, half in each project).
+    fn forty_files(dir: &Path) -> Vec<PathBuf> {
+        (0..40)
+            .map(|n| {
+                let project = if n % 2 == 0 { P1 } else { P2 };
+                let text = envelope("cn-north-4", project, &format!("d{n:02}"));
+                write(dir, &format!("f{n:02}.json"), &text)
+            })
+            .collect()
+    }
+
+    /// Each capture as text, sorted: the multiset of what was read.
+    fn multiset(captures: &[Capture]) -> Vec<String> {
+        let mut texts: Vec<String> = captures
+            .iter()
+            .map(|c| serde_json::to_string(c).expect("serialize"))
+            .collect();
+        texts.sort();
+        texts
+    }
+
+    #[test]
+    fn decoded_in_parallel_are_the_items_read_in_order() {
+        let dir = tempdir();
+        forty_files(dir.path());
+        let lines = format!(
+            "{}\n{}\n{}\n",
+            envelope("cn-north-4", P1, "j1").replace('\n', " "),
+            envelope("cn-north-4", P2, "j2").replace('\n', " "),
+            envelope("ap-southeast-1", P1, "j3").replace('\n', " ")
+        );
+        write(dir.path(), "lines.jsonl", &lines);
+        let other = tempdir();
+        let body = write(
+            other.path(),
+            "body.json",
+            r#"{"instance_dr_relations": [{"instance_id": "r1"}, {"instance_id": "r2"}]}"#,
+        );
+        let specs = [
+            InputSpec::Path(dir.path().to_owned()),
+            InputSpec::Raw {
+                source: Source::new("cn-north-4", P2),
+                path: body,
+            },
+        ];
+
+        let expected = load(&specs).unwrap();
+        assert_eq!(expected.len(), 40 + 3 + 1);
+        let caller = std::thread::current().id();
+        let mut got = Vec::new();
+        let count = for_each_decoded(&specs, decode_capture, |capture| {
+            assert_eq!(std::thread::current().id(), caller, "sink on the caller");
+            got.push(capture);
+        })
+        .unwrap();
+        assert_eq!(count, expected.len());
+        assert_eq!(got.len(), expected.len());
+        assert_eq!(multiset(&got), multiset(&expected));
+    }
+
+    #[test]
+    fn lowest_bad_file_is_the_error_every_time() {
+        let dir = tempdir();
+        let files = forty_files(dir.path());
+        // The 7th file is large and only breaks at its very end, so it is
+        // still being decoded when the other worker reaches the 30th.
+        let records: Vec<String> = (0..20_000)
+            .map(|n| format!(r#"{{"instance_id": "big{n}"}}"#))
+            .collect();
+        let seventh = format!(
+            r#"{{"source": {{"region": "cn-north-4", "project_id": "{P1}"}},
+                "response": {{"instance_dr_relations": [{}]"#,
+            records.join(", ")
+        );
+        write(dir.path(), "f06.json", &seventh);
+        write(dir.path(), "f29.json", "[1, 2]");
+        let specs = [InputSpec::Path(dir.path().to_owned())];
+        let expected = load(&specs).expect_err("7th");
+        assert_eq!(expected.path(), files[6]);
+        for _ in 0..20 {
+            let err = for_each_decoded(&specs, decode_capture, drop).expect_err("7th");
+            assert_eq!(err, expected);
+            assert!(err.to_string().contains("f06.json: not JSON"), "{err}");
+        }
+
+        let jsonl = tempdir();
+        let text = format!(
+            "{}\n{{oops\n{}\n",
+            envelope("cn-north-4", P1, "i1").replace('\n', " "),
+            envelope("cn-north-4", P1, "i3").replace('\n', " ")
+        );
+        let path = write(jsonl.path(), "x.jsonl", &text);
+        let specs = [
+            InputSpec::Path(path),
+            InputSpec::Path(dir.path().to_owned()),
+        ];
+        let err = for_each_decoded(&specs, decode_capture, drop).expect_err("line 2");
+        assert_eq!(err.line(), Some(2));
+        assert!(
+            err.to_string().contains("x.jsonl line 2: not JSON"),
+            "{err}"
+        );
+        assert_eq!(err, load(&specs).expect_err("line 2"));
+    }
+
+    #[test]
+    fn unresolved_input_fails_in_its_place() {
+        let dir = tempdir();
+        forty_files(dir.path());
+        let missing = dir.path().join("missing.json");
+        let empty = tempdir();
+        let specs = [
+            InputSpec::Path(dir.path().to_owned()),
+            InputSpec::Path(missing.clone()),
+            InputSpec::Path(empty.path().to_owned()),
+        ];
+        let err = for_each_decoded(&specs, decode_capture, drop).expect_err("missing");
+        assert_eq!(err.path(), missing);
+        assert!(err.to_string().contains("cannot read"), "{err}");
+        assert_eq!(err, load(&specs).expect_err("missing"));
+
+        let specs = [
+            InputSpec::Path(empty.path().to_owned()),
+            InputSpec::Path(missing),
+        ];
+        let err = for_each_decoded(&specs, decode_capture, drop).expect_err("empty");
+        assert!(err.to_string().contains("no *.json"), "{err}");
+        assert_eq!(err, load(&specs).expect_err("empty"));
+    }
+
+    #[test]
+    fn sink_panic_propagates_and_no_worker_hangs() {
+        let dir = tempdir();
+        forty_files(dir.path());
+        let specs = vec![InputSpec::Path(dir.path().to_owned())];
+        let (done, finished) = std::sync::mpsc::channel();
+        // On a thread of its own, so that a hang fails the test instead of
+        // blocking it.
+        std::thread::spawn(move || {
+            let mut seen = 0;
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for_each_decoded(&specs, decode_capture, |_| {
+                    seen += 1;
+                    if seen == 3 {
+                        panic!("sink gave up");
+                    }
+                })
+            }));
+            let _ = done.send(outcome.map_err(|panic| {
+                panic
+                    .downcast_ref::<&str>()
+                    .map(|text| text.to_string())
+                    .unwrap_or_default()
+            }));
+        });
+        let outcome = finished
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("for_each_decoded returned");
+        assert_eq!(outcome.map(|_| ()), Err("sink gave up".to_owned()));
     }
 }
