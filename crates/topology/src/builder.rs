@@ -135,17 +135,13 @@ impl fmt::Debug for TopologyBuilder {
     }
 }
 
-/// A peer object as either decoder produced it (owned model or borrowed
-/// fast path).
+/// A peer object as the model decoded it.
 #[derive(Clone, Copy)]
 pub(crate) struct PeerIn<'a> {
     pub(crate) id: Option<&'a str>,
     pub(crate) region: Option<&'a str>,
     pub(crate) project: Option<&'a str>,
     pub(crate) name: Option<&'a str>,
-    /// `region`, `project` and `name` already interned, when the decoder
-    /// did it.
-    pub(crate) loc: Option<Loc>,
 }
 
 /// A peer entry: an object, or something else with the decoder's complaint.
@@ -164,59 +160,45 @@ impl<'a> From<&'a Lenient<DrPeer>> for PeerArg<'a> {
                 region: p.region.as_deref(),
                 project: p.project_id.as_deref(),
                 name: p.project_name.as_deref(),
-                loc: None,
             }),
         }
     }
 }
 
-/// What a peer entry amounts to.
-enum Peer<'a> {
+/// What a peer entry amounts to, its id interned.
+pub(crate) enum Resolved {
     /// No peer: `null`, or an object with every field missing or blank.
     Absent,
-    /// A peer that cannot be used.
+    /// A peer that cannot be used, and why.
     Bad(String),
-    /// A usable peer.
-    Valid(&'a str, PeerIn<'a>),
+    /// A usable peer: its node and what the record says of its location.
+    Valid(u32, Loc),
 }
 
-fn usable(id: Option<&str>) -> Option<&str> {
+/// The reason given for a record, or a peer object with other fields, that
+/// has no usable instance id.
+pub(crate) const NO_PEER_ID: &str = "has no instance_id";
+
+pub(crate) fn usable(id: Option<&str>) -> Option<&str> {
     id.filter(|s| !s.trim().is_empty())
-}
-
-fn classify(peer: PeerArg<'_>) -> Peer<'_> {
-    match peer {
-        PeerArg::Bad(error) => Peer::Bad(format!("is not a peer object ({error})")),
-        PeerArg::Object(p) => match usable(p.id) {
-            Some(id) => Peer::Valid(id, p),
-            None => {
-                let blank = |s: Option<&str>| s.is_none_or(|s| s.trim().is_empty());
-                if blank(p.id) && blank(p.region) && blank(p.project) && blank(p.name) {
-                    Peer::Absent
-                } else {
-                    Peer::Bad("has no instance_id".to_owned())
-                }
-            }
-        },
-    }
 }
 
 /// Where a peer entry sits in its record.
 #[derive(Clone, Copy)]
-enum Field {
+pub(crate) enum Field {
     Master,
     Slave(usize),
 }
 
 impl Field {
-    fn side(self) -> Side {
+    pub(crate) fn side(self) -> Side {
         match self {
             Field::Master => Side::Dr,
             Field::Slave(_) => Side::Primary,
         }
     }
 
-    fn name(self) -> String {
+    pub(crate) fn name(self) -> String {
         match self {
             Field::Master => "master_instance".to_owned(),
             Field::Slave(k) => format!("slave_instances[{k}]"),
@@ -300,7 +282,8 @@ impl TopologyBuilder {
         n
     }
 
-    /// Adds one well-formed record (its peers may still be malformed).
+    /// Adds one well-formed record of the model (its peers may still be
+    /// malformed).
     pub(crate) fn record<'a>(
         &mut self,
         src: u32,
@@ -313,46 +296,94 @@ impl TopologyBuilder {
             let peers = master
                 .into_iter()
                 .chain(slaves)
-                .filter_map(|p| match classify(p) {
-                    Peer::Valid(pid, _) => Some(pid.to_owned()),
-                    _ => None,
+                .filter_map(|p| match p {
+                    PeerArg::Object(p) => usable(p.id).map(str::to_owned),
+                    PeerArg::Bad(_) => None,
                 })
                 .collect();
-            self.malformed.push(RawMalformed {
-                source: src,
-                index,
-                field: "instance_id".to_owned(),
-                reason: "has no instance_id".to_owned(),
-                owner: None,
-                peers,
-            });
+            self.unowned(src, index, peers);
             return;
         };
         let x = self.node(id);
+        self.local(x, src);
+        let mut related = false;
+        if let Some(master) = master {
+            let peer = self.resolve(master);
+            related |= self.related(src, index, x, Field::Master, peer);
+        }
+        for (k, slave) in slaves.enumerate() {
+            let peer = self.resolve(slave);
+            related |= self.related(src, index, x, Field::Slave(k), peer);
+        }
+        self.close(x, src, related);
+    }
+
+    fn resolve(&mut self, peer: PeerArg<'_>) -> Resolved {
+        match peer {
+            PeerArg::Bad(error) => Resolved::Bad(format!("is not a peer object ({error})")),
+            PeerArg::Object(p) => {
+                let loc = Loc {
+                    region: self.strs.intern_opt(p.region),
+                    project: self.strs.intern_opt(p.project),
+                    name: self.strs.intern_opt(p.name),
+                };
+                match usable(p.id) {
+                    Some(id) => Resolved::Valid(self.node(id), loc),
+                    None if loc == Loc::default() => Resolved::Absent,
+                    None => Resolved::Bad(NO_PEER_ID.to_owned()),
+                }
+            }
+        }
+    }
+
+    /// A record without a usable instance id; `peers` are the ids it names,
+    /// which are not added to the graph on its word alone.
+    pub(crate) fn unowned(&mut self, src: u32, index: usize, peers: Vec<String>) {
+        self.malformed.push(RawMalformed {
+            source: src,
+            index,
+            field: "instance_id".to_owned(),
+            reason: NO_PEER_ID.to_owned(),
+            owner: None,
+            peers,
+        });
+    }
+
+    /// Record `x` is in `src`.
+    pub(crate) fn local(&mut self, x: u32, src: u32) {
         let seen = &mut self.seen[x as usize];
         if *seen == self.serial {
             self.dups.push((x, src, self.serial));
         }
         *seen = self.serial;
         self.locals.push((x, src));
-        let mut related = false;
-        if let Some(master) = master {
-            related |= self.peer(src, index, x, Field::Master, master);
-        }
-        for (k, slave) in slaves.enumerate() {
-            related |= self.peer(src, index, x, Field::Slave(k), slave);
-        }
+    }
+
+    /// Ends record `x`: `related` tells whether it had any peer at all.
+    pub(crate) fn close(&mut self, x: u32, src: u32, related: bool) {
         if !related {
             self.empties.push((x, src));
         }
     }
 
+    /// Grows the per-node state after ids were interned in bulk.
+    pub(crate) fn nodes_added(&mut self) {
+        self.seen.resize(self.ids.len(), 0);
+    }
+
     /// Adds what record `x` says about one peer; returns whether there was a
     /// peer at all.
-    fn peer(&mut self, src: u32, index: usize, x: u32, field: Field, peer: PeerArg<'_>) -> bool {
-        match classify(peer) {
-            Peer::Absent => false,
-            Peer::Bad(reason) => {
+    pub(crate) fn related(
+        &mut self,
+        src: u32,
+        index: usize,
+        x: u32,
+        field: Field,
+        peer: Resolved,
+    ) -> bool {
+        match peer {
+            Resolved::Absent => false,
+            Resolved::Bad(reason) => {
                 self.malformed.push(RawMalformed {
                     source: src,
                     index,
@@ -363,8 +394,7 @@ impl TopologyBuilder {
                 });
                 true
             }
-            Peer::Valid(pid, p) => {
-                let other = self.node(pid);
+            Resolved::Valid(other, peer) => {
                 let side = field.side();
                 if other == x {
                     self.selfs.push(RawSelf {
@@ -373,11 +403,6 @@ impl TopologyBuilder {
                         side,
                     });
                 } else {
-                    let peer = p.loc.unwrap_or_else(|| Loc {
-                        region: self.strs.intern_opt(p.region),
-                        project: self.strs.intern_opt(p.project),
-                        name: self.strs.intern_opt(p.name),
-                    });
                     let (primary, dr) = match side {
                         Side::Primary => (x, other),
                         Side::Dr => (other, x),

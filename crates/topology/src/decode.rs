@@ -1,25 +1,36 @@
-//! The fast path from JSON bytes to claims: decode with borrowed strings
-//! straight into the builder, without building owned [`Capture`] values.
+//! The fast paths from JSON bytes to claims: decode with borrowed strings
+//! into a flat, owned form ([`Decoded`]), then add that to the builder.
 //!
-//! It is only a shortcut: its types are at least as strict as the model's,
-//! and whenever they reject a document (a malformed record or peer, a wrong
-//! type anywhere, a string with escapes in a record, a syntax error) the
-//! bytes are decoded again with the model's lenient types, so the result is
-//! always exactly what [`TopologyBuilder::capture`] makes of the decoded
-//! [`Capture`]. (serde never borrows an `Option<Cow<str>>`, so the record
-//! fields are `&str`: they borrow or fail.)
+//! Decoding is the part that can run on other threads than the merge, so it
+//! does as much of the work as it can: each instance id is packed and hashed
+//! there ([`PreId`]), and each distinct location string is stored once per
+//! capture. Three decoders are tried in turn, each giving up on what it does
+//! not handle:
+//!
+//! 1. [`scan`]: a scanner for captures of exactly the usual shape (no
+//!    escapes, no unknown fields), about twice as fast as serde;
+//! 2. serde with borrowed strings, its visitors writing straight into the
+//!    flat arrays (`DeserializeSeed`, no value per record): at least as
+//!    strict as the model's types, it gives up on a malformed record or peer,
+//!    a wrong type anywhere, a repeated field, a string with escapes in a
+//!    record (serde never borrows an `Option<Cow<str>>`, so the record fields
+//!    are `&str`: they borrow or fail), a syntax error;
+//! 3. the model's lenient types, which decide every malformed record.
+//!
+//! So the result is always exactly what [`TopologyBuilder::capture`] makes of
+//! the decoded [`Capture`].
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
 use rds_dr_model::{Capture, ListDrRelationsResponse, Source};
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::builder::{Loc, PeerArg, PeerIn, TopologyBuilder};
-use crate::intern::{FastMap, Sym};
+use crate::builder::{Field, Loc, NO_PEER_ID, Resolved, TopologyBuilder, usable};
+use crate::intern::{FastMap, PreId, Sym};
+
+mod scan;
 
 #[derive(Deserialize)]
 struct FastCapture<'a> {
@@ -27,8 +38,8 @@ struct FastCapture<'a> {
     source: FastSource<'a>,
     #[serde(default, borrow, rename = "fetched_at")]
     _fetched_at: Option<&'a str>,
-    #[serde(default, borrow)]
-    response: FastResponse<'a>,
+    #[serde(default)]
+    response: FastResponse,
 }
 
 #[derive(Deserialize)]
@@ -40,83 +51,432 @@ struct FastSource<'a> {
 }
 
 #[derive(Deserialize, Default)]
-struct FastResponse<'a> {
-    #[serde(default, borrow)]
-    instance_dr_relations: Option<Vec<MapOnly<FastRecord<'a>>>>,
+struct FastResponse {
+    #[serde(default)]
+    instance_dr_relations: Option<FlatRecords>,
 }
 
-#[derive(Deserialize)]
-struct FastRecord<'a> {
-    #[serde(default, borrow)]
-    instance_id: Option<&'a str>,
-    #[serde(default, borrow)]
-    master_instance: Option<MapOnly<FastPeer<'a>>>,
-    #[serde(default, borrow)]
-    slave_instances: Option<Vec<MapOnly<FastPeer<'a>>>>,
+/// No location string (an index in [`Flat::attrs`]).
+const NO_ATTR: u32 = u32::MAX;
+
+/// A capture's records and peers, flat.
+#[derive(Default, Debug, PartialEq)]
+struct Flat {
+    /// The ids that do not pack and the distinct location strings.
+    text: String,
+    records: Vec<FlatRecord>,
+    /// Every record's peers: its master (if any), then its slaves.
+    peers: Vec<FlatPeer>,
+    /// The distinct peer regions, project ids and names: spans of `text`.
+    attrs: Vec<(u32, u32)>,
 }
 
-/// A record or peer must be a JSON object, as the model's lenient decoding
-/// demands (serde's derived structs would also take an array).
-struct MapOnly<T>(T);
+#[derive(Debug, PartialEq)]
+struct FlatRecord {
+    /// The record's usable (non-blank) instance id.
+    id: Option<PreId>,
+    has_master: bool,
+    /// End of this record's peers in `peers`.
+    peers_end: u32,
+}
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
+/// A peer object; its location strings are indices in `attrs` (or
+/// [`NO_ATTR`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct FlatPeer {
+    /// The peer's usable (non-blank) instance id.
+    id: Option<PreId>,
+    region: u32,
+    project: u32,
+    name: u32,
+}
+
+/// [`Flat`] while it is being decoded from `'de` bytes.
+struct FlatOut<'de> {
+    flat: Flat,
+    attr_index: FastMap<&'de str, u32>,
+    /// A direct-mapped cache in front of `attr_index` (indices in `attrs`,
+    /// [`NO_ATTR`] when free): a capture repeats a few dozen location
+    /// strings thousands of times, and this finds them without hashing
+    /// them whole.
+    attr_cache: Box<[u32; ATTR_CACHE]>,
+}
+
+impl Default for FlatOut<'_> {
+    fn default() -> Self {
+        FlatOut {
+            flat: Flat::default(),
+            attr_index: FastMap::default(),
+            attr_cache: Box::new([NO_ATTR; ATTR_CACHE]),
+        }
+    }
+}
+
+/// Slots of [`FlatOut::attr_cache`].
+const ATTR_CACHE: usize = 512;
+
+/// A slot of [`FlatOut::attr_cache`]: from the length and the first and
+/// last eight bytes.
+fn attr_slot(s: &str) -> usize {
+    let b = s.as_bytes();
+    let word = |w: &[u8]| {
+        let mut x = [0u8; 8];
+        x[..w.len()].copy_from_slice(w);
+        u64::from_le_bytes(x)
+    };
+    let n = b.len();
+    let (first, last) = (word(&b[..n.min(8)]), word(&b[n.saturating_sub(8)..]));
+    let mixed = (first ^ last.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> 55) as usize % ATTR_CACHE
+}
+
+impl<'de> FlatOut<'de> {
+    fn id(&mut self, id: Option<&str>) -> Result<Option<PreId>, &'static str> {
+        // Spans in `text` are 32-bit.
+        if self.flat.text.len() + id.map_or(0, str::len) > u32::MAX as usize {
+            return Err("capture too large");
+        }
+        Ok(usable(id).map(|id| PreId::new(id, &mut self.flat.text)))
+    }
+
+    /// Adds a peer object's fields.
+    fn peer(
+        &mut self,
+        id: Option<&str>,
+        region: Option<&'de str>,
+        project: Option<&'de str>,
+        name: Option<&'de str>,
+    ) -> Result<(), &'static str> {
+        let peer = FlatPeer {
+            id: self.id(id)?,
+            region: self.attr(region)?,
+            project: self.attr(project)?,
+            name: self.attr(name)?,
+        };
+        self.flat.peers.push(peer);
+        Ok(())
+    }
+
+    /// The record whose peers start at `start` has a master: it was just
+    /// added; put it in front of the record's slaves if they came first.
+    fn master_added(&mut self, start: usize) {
+        let at = self.flat.peers.len() - 1;
+        if at != start {
+            let peer = self.flat.peers.remove(at);
+            self.flat.peers.insert(start, peer);
+        }
+    }
+
+    /// Ends a record: its peers are the ones added since the last record.
+    fn record(&mut self, id: Option<&str>, has_master: bool) -> Result<(), &'static str> {
+        let id = self.id(id)?;
+        let peers_end =
+            u32::try_from(self.flat.peers.len()).map_err(|_| "too many peers in one capture")?;
+        self.flat.records.push(FlatRecord {
+            id,
+            has_master,
+            peers_end,
+        });
+        Ok(())
+    }
+
+    fn attr(&mut self, s: Option<&'de str>) -> Result<u32, &'static str> {
+        let Some(s) = s else {
+            return Ok(NO_ATTR);
+        };
+        let slot = attr_slot(s);
+        let cached = self.attr_cache[slot];
+        if let Some(&(start, end)) = self.flat.attrs.get(cached as usize)
+            && &self.flat.text[start as usize..end as usize] == s
+        {
+            return Ok(cached);
+        }
+        if let Some(&i) = self.attr_index.get(s) {
+            self.attr_cache[slot] = i;
+            return Ok(i);
+        }
+        let i = u32::try_from(self.flat.attrs.len())
+            .ok()
+            .filter(|&i| i != NO_ATTR)
+            .ok_or("too many distinct location strings")?;
+        let text = &mut self.flat.text;
+        let start = u32::try_from(text.len()).map_err(|_| "capture too large")?;
+        text.push_str(s);
+        let end = u32::try_from(text.len()).map_err(|_| "capture too large")?;
+        self.flat.attrs.push((start, end));
+        self.attr_index.insert(s, i);
+        self.attr_cache[slot] = i;
+        Ok(i)
+    }
+}
+
+/// `instance_dr_relations`, decoded into a [`Flat`].
+struct FlatRecords(Flat);
+
+impl<'de> Deserialize<'de> for FlatRecords {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Object<T>(PhantomData<T>);
+        struct Records;
 
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
-            type Value = T;
+        impl<'de> Visitor<'de> for Records {
+            type Value = FlatRecords;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
+                f.write_str("an array of relation records")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map))
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FlatRecords, A::Error> {
+                let mut out = FlatOut::default();
+                while seq.next_element_seed(RecordSeed(&mut out))?.is_some() {}
+                Ok(FlatRecords(out.flat))
             }
         }
 
-        deserializer
-            .deserialize_map(Object(PhantomData))
-            .map(MapOnly)
+        deserializer.deserialize_seq(Records)
     }
 }
 
 #[derive(Deserialize)]
-struct FastPeer<'a> {
-    #[serde(default, borrow)]
-    instance_id: Option<&'a str>,
-    #[serde(default, borrow)]
-    region: Option<&'a str>,
-    #[serde(default, borrow)]
-    project_id: Option<&'a str>,
-    #[serde(default, borrow)]
-    project_name: Option<&'a str>,
+#[serde(field_identifier, rename_all = "snake_case")]
+enum RecordField {
+    InstanceId,
+    MasterInstance,
+    SlaveInstances,
+    #[serde(other)]
+    Other,
 }
 
-impl<'a> MapOnly<FastPeer<'a>> {
-    fn arg(&'a self) -> PeerArg<'a> {
-        let peer = &self.0;
-        PeerArg::Object(PeerIn {
-            id: peer.instance_id,
-            region: peer.region,
-            project: peer.project_id,
-            name: peer.project_name,
-            loc: None,
-        })
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum PeerField {
+    InstanceId,
+    Region,
+    ProjectId,
+    ProjectName,
+    #[serde(other)]
+    Other,
+}
+
+/// Sets a field once; a repeated field is an error, as with serde's derive
+/// (the model then decides what the record is).
+fn once<T, E: serde::de::Error>(
+    slot: &mut Option<T>,
+    value: T,
+    name: &'static str,
+) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(name));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// One record: a JSON object (`deserialize_map` takes nothing else).
+struct RecordSeed<'o, 'de>(&'o mut FlatOut<'de>);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
     }
 }
 
-/// Decodes with the fast types. The whole input is checked to be UTF-8
-/// once, so that serde_json need not check every string it borrows.
-fn fast<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Option<T> {
+impl<'de> Visitor<'de> for RecordSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a relation record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let out = self.0;
+        let start = out.flat.peers.len();
+        let mut id: Option<Option<&'de str>> = None;
+        let mut master: Option<bool> = None;
+        let mut slaves: Option<()> = None;
+        while let Some(field) = map.next_key::<RecordField>()? {
+            match field {
+                RecordField::InstanceId => once(&mut id, map.next_value()?, "instance_id")?,
+                RecordField::MasterInstance => {
+                    let some = map.next_value_seed(MasterSeed(&mut *out))?;
+                    once(&mut master, some, "master_instance")?;
+                    if some {
+                        out.master_added(start);
+                    }
+                }
+                RecordField::SlaveInstances => {
+                    map.next_value_seed(SlavesSeed(&mut *out))?;
+                    once(&mut slaves, (), "slave_instances")?;
+                }
+                RecordField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        out.record(id.flatten(), master == Some(true))
+            .map_err(A::Error::custom)
+    }
+}
+
+/// `master_instance`: `null` or a peer object; whether there was one.
+struct MasterSeed<'o, 'de>(&'o mut FlatOut<'de>);
+
+impl<'de> DeserializeSeed<'de> for MasterSeed<'_, 'de> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MasterSeed<'_, 'de> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a peer object or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_map(PeerSeed(self.0))?;
+        Ok(true)
+    }
+}
+
+/// `slave_instances`: `null` or an array of peer objects.
+struct SlavesSeed<'o, 'de>(&'o mut FlatOut<'de>);
+
+impl<'de> DeserializeSeed<'de> for SlavesSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SlavesSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of peer objects or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(PeerSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One peer object.
+struct PeerSeed<'o, 'de>(&'o mut FlatOut<'de>);
+
+impl<'de> DeserializeSeed<'de> for PeerSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PeerSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a peer object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let out = self.0;
+        let mut id: Option<Option<&'de str>> = None;
+        let mut region: Option<Option<&'de str>> = None;
+        let mut project: Option<Option<&'de str>> = None;
+        let mut name: Option<Option<&'de str>> = None;
+        while let Some(field) = map.next_key::<PeerField>()? {
+            match field {
+                PeerField::InstanceId => once(&mut id, map.next_value()?, "instance_id")?,
+                PeerField::Region => once(&mut region, map.next_value()?, "region")?,
+                PeerField::ProjectId => once(&mut project, map.next_value()?, "project_id")?,
+                PeerField::ProjectName => once(&mut name, map.next_value()?, "project_name")?,
+                PeerField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        out.peer(
+            id.flatten(),
+            region.flatten(),
+            project.flatten(),
+            name.flatten(),
+        )
+        .map_err(A::Error::custom)
+    }
+}
+
+/// The scanner's result for a capture envelope, else the serde fast
+/// types'; `None` when both give up. The whole input is checked to be UTF-8
+/// once, so that neither needs to check every string it borrows.
+fn fast_capture(json: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>, Flat)> {
     let text = std::str::from_utf8(json).ok()?;
-    serde_json::from_str(text).ok()
+    if let Some((region, project_id, flat)) = scan::capture(text) {
+        return Some((region.into(), project_id.into(), flat));
+    }
+    serde_capture(text)
+}
+
+/// A capture envelope decoded with the serde fast types alone.
+fn serde_capture(text: &str) -> Option<(Cow<'_, str>, Cow<'_, str>, Flat)> {
+    let capture: FastCapture<'_> = serde_json::from_str(text).ok()?;
+    let flat = capture.response.instance_dr_relations.map(|r| r.0);
+    Some((
+        capture.source.region,
+        capture.source.project_id,
+        flat.unwrap_or_default(),
+    ))
+}
+
+/// The scanner's result for a raw API body, else the serde fast types'.
+fn fast_response(json: &[u8]) -> Option<Flat> {
+    let text = std::str::from_utf8(json).ok()?;
+    if let Some(flat) = scan::response(text) {
+        return Some(flat);
+    }
+    serde_response(text)
+}
+
+/// A raw API body decoded with the serde fast types alone.
+fn serde_response(text: &str) -> Option<Flat> {
+    let response: FastResponse = serde_json::from_str(text).ok()?;
+    Some(
+        response
+            .instance_dr_relations
+            .map(|r| r.0)
+            .unwrap_or_default(),
+    )
 }
 
 impl TopologyBuilder {
     /// Decodes a capture envelope from JSON and adds it: the same as
     /// decoding a [`Capture`] and calling [`capture`](Self::capture), with
-    /// about half the decoding work and without holding the decoded capture.
+    /// far less decoding work and without holding the decoded capture.
     ///
     /// Malformed records and peers become findings, as always; only a
     /// document that is not a capture at all (bad JSON, no `source`, a
@@ -138,22 +498,8 @@ impl TopologyBuilder {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn capture_json(&mut self, json: &[u8]) -> Result<&mut Self, serde_json::Error> {
-        match fast::<FastCapture<'_>>(json) {
-            Some(capture) => {
-                check_source(&capture.source.region, &capture.source.project_id)?;
-                let src = self.source(&capture.source.region, &capture.source.project_id);
-                self.fast_records(
-                    src,
-                    capture.response.instance_dr_relations.unwrap_or_default(),
-                );
-                Ok(self)
-            }
-            None => {
-                let capture: Capture = serde_json::from_slice(json)?;
-                check_source(&capture.source.region, &capture.source.project_id)?;
-                Ok(self.capture(capture))
-            }
-        }
+        let decoded = Self::decode_capture(json)?;
+        Ok(self.add(decoded))
     }
 
     /// Decodes a raw API body (`{"instance_dr_relations": [...]}`) returned
@@ -163,30 +509,8 @@ impl TopologyBuilder {
         source: &Source,
         json: &[u8],
     ) -> Result<&mut Self, serde_json::Error> {
-        match fast::<FastResponse<'_>>(json) {
-            Some(response) => {
-                let src = self.source(&source.region, &source.project_id);
-                self.fast_records(src, response.instance_dr_relations.unwrap_or_default());
-                Ok(self)
-            }
-            None => {
-                let response: ListDrRelationsResponse = serde_json::from_slice(json)?;
-                Ok(self.records(source, &response))
-            }
-        }
-    }
-
-    fn fast_records(&mut self, src: u32, records: Vec<MapOnly<FastRecord<'_>>>) {
-        self.next_serial();
-        for (index, MapOnly(r)) in records.iter().enumerate() {
-            self.record(
-                src,
-                index,
-                r.instance_id,
-                r.master_instance.as_ref().map(MapOnly::arg),
-                r.slave_instances.iter().flatten().map(MapOnly::arg),
-            );
-        }
+        let decoded = Self::decode_records(source, json)?;
+        Ok(self.add(decoded))
     }
 }
 
@@ -194,7 +518,6 @@ impl TopologyBuilder {
 /// and a 32-hex project id (`Source::validate`). Captures built in code are
 /// taken as they are.
 fn check_source(region: &str, project_id: &str) -> Result<(), serde_json::Error> {
-    use serde::de::Error as _;
     rds_dr_model::validate_region(region)
         .and_then(|()| rds_dr_model::validate_project_id(project_id))
         .map_err(|reason| serde_json::Error::custom(format!("invalid `source`: {reason}")))
@@ -224,7 +547,7 @@ pub struct Decoded(DecodedInner);
 impl fmt::Debug for Decoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let records = match &self.0 {
-            DecodedInner::Flat { records, .. } => records.len(),
+            DecodedInner::Flat { flat, .. } => flat.records.len(),
             DecodedInner::Model { response, .. } => response.instance_dr_relations.len(),
         };
         f.debug_struct("Decoded")
@@ -234,16 +557,11 @@ impl fmt::Debug for Decoded {
 }
 
 enum DecodedInner {
-    /// The fast path's strings, copied back to back into `text`.
+    /// The fast path's flat form.
     Flat {
         region: String,
         project_id: String,
-        text: String,
-        records: Vec<FlatRecord>,
-        /// Every record's peers: its master (if any), then its slaves.
-        peers: Vec<FlatPeer>,
-        /// The distinct peer regions, project ids and names, in `text`.
-        attrs: Vec<(usize, usize)>,
+        flat: Flat,
     },
     /// What the fast path would not take, decoded with the model's types.
     Model {
@@ -252,114 +570,18 @@ enum DecodedInner {
     },
 }
 
-/// A string in `text`: `(start, end)`.
-type Span = Option<(usize, usize)>;
-
-struct FlatRecord {
-    id: Span,
-    has_master: bool,
-    /// End of this record's peers in `peers`.
-    peers_end: usize,
-}
-
-/// A peer; its location strings are indices in `attrs`.
-#[derive(Clone, Copy)]
-struct FlatPeer {
-    id: Span,
-    region: Option<u32>,
-    project: Option<u32>,
-    name: Option<u32>,
-}
-
-fn push_span(text: &mut String, s: Option<&str>) -> Span {
-    s.map(|s| {
-        let start = text.len();
-        text.push_str(s);
-        (start, text.len())
-    })
-}
-
-/// The few distinct location strings of a capture, each stored once, so
-/// that the merge interns each of them once per capture.
-#[derive(Default)]
-struct Attrs<'a> {
-    index: FastMap<&'a str, u32>,
-    spans: Vec<(usize, usize)>,
-}
-
-impl<'a> Attrs<'a> {
-    fn add(&mut self, text: &mut String, s: Option<&'a str>) -> Option<u32> {
-        let s = s?;
-        if let Some(&i) = self.index.get(s) {
-            return Some(i);
-        }
-        let i = u32::try_from(self.spans.len()).ok()?;
-        let start = text.len();
-        text.push_str(s);
-        self.spans.push((start, text.len()));
-        self.index.insert(s, i);
-        Some(i)
-    }
-}
-
-fn flat_peer<'a>(text: &mut String, attrs: &mut Attrs<'a>, peer: &FastPeer<'a>) -> FlatPeer {
-    FlatPeer {
-        id: push_span(text, peer.instance_id),
-        region: attrs.add(text, peer.region),
-        project: attrs.add(text, peer.project_id),
-        name: attrs.add(text, peer.project_name),
-    }
-}
-
-fn flatten(region: String, project_id: String, records: &[MapOnly<FastRecord<'_>>]) -> Decoded {
-    let mut text = String::new();
-    let mut flat = Vec::with_capacity(records.len());
-    let mut peers = Vec::new();
-    let mut attrs = Attrs::default();
-    for MapOnly(r) in records {
-        let id = push_span(&mut text, r.instance_id);
-        if let Some(MapOnly(m)) = &r.master_instance {
-            peers.push(flat_peer(&mut text, &mut attrs, m));
-        }
-        for MapOnly(s) in r.slave_instances.iter().flatten() {
-            peers.push(flat_peer(&mut text, &mut attrs, s));
-        }
-        flat.push(FlatRecord {
-            id,
-            has_master: r.master_instance.is_some(),
-            peers_end: peers.len(),
-        });
-    }
-    Decoded(DecodedInner::Flat {
-        region,
-        project_id,
-        text,
-        records: flat,
-        peers,
-        attrs: attrs.spans,
-    })
-}
-
-fn get(text: &str, span: Span) -> Option<&str> {
-    span.map(|(start, end)| &text[start..end])
-}
-
 impl TopologyBuilder {
     /// Decodes a capture envelope from JSON without adding it; the same
     /// checks and errors as [`capture_json`](Self::capture_json).
     pub fn decode_capture(json: &[u8]) -> Result<Decoded, serde_json::Error> {
-        match fast::<FastCapture<'_>>(json) {
-            Some(capture) => {
-                check_source(&capture.source.region, &capture.source.project_id)?;
-                Ok(flatten(
-                    capture.source.region.into_owned(),
-                    capture.source.project_id.into_owned(),
-                    capture
-                        .response
-                        .instance_dr_relations
-                        .as_deref()
-                        .unwrap_or_default(),
-                ))
+        match fast_capture(json) {
+            Some((region, project_id, flat)) => {
+                check_source(&region, &project_id)?;
+                Ok(Decoded(DecodedInner::Flat {
+                    region: region.into_owned(),
+                    project_id: project_id.into_owned(),
+                    flat,
+                }))
             }
             None => {
                 let capture: Capture = serde_json::from_slice(json)?;
@@ -375,15 +597,12 @@ impl TopologyBuilder {
     /// Decodes a raw API body returned for `source` without adding it; the
     /// same errors as [`records_json`](Self::records_json).
     pub fn decode_records(source: &Source, json: &[u8]) -> Result<Decoded, serde_json::Error> {
-        match fast::<FastResponse<'_>>(json) {
-            Some(response) => Ok(flatten(
-                source.region.clone(),
-                source.project_id.clone(),
-                response
-                    .instance_dr_relations
-                    .as_deref()
-                    .unwrap_or_default(),
-            )),
+        match fast_response(json) {
+            Some(flat) => Ok(Decoded(DecodedInner::Flat {
+                region: source.region.clone(),
+                project_id: source.project_id.clone(),
+                flat,
+            })),
             None => {
                 let response: ListDrRelationsResponse = serde_json::from_slice(json)?;
                 Ok(Decoded(DecodedInner::Model {
@@ -402,46 +621,90 @@ impl TopologyBuilder {
             DecodedInner::Flat {
                 region,
                 project_id,
-                text,
-                records,
-                peers,
-                attrs,
+                flat,
             } => {
                 let src = self.source(&region, &project_id);
-                self.next_serial();
-                // Each distinct location string interned once (blank: none).
-                let attr =
-                    |i: Option<u32>| i.map(|i| &text[attrs[i as usize].0..attrs[i as usize].1]);
-                let syms: Vec<Option<Sym>> = (0..attrs.len() as u32)
-                    .map(|i| self.strs.intern_opt(attr(Some(i))))
-                    .collect();
-                let sym = |i: Option<u32>| i.and_then(|i| syms[i as usize]);
-                let arg = |p: &FlatPeer| {
-                    PeerArg::Object(PeerIn {
-                        id: get(&text, p.id),
-                        region: attr(p.region),
-                        project: attr(p.project),
-                        name: attr(p.name),
-                        loc: Some(Loc {
-                            region: sym(p.region),
-                            project: sym(p.project),
-                            name: sym(p.name),
-                        }),
-                    })
-                };
-                let mut first = 0;
-                for (index, r) in records.iter().enumerate() {
-                    let mine = &peers[first..r.peers_end];
-                    first = r.peers_end;
-                    let (master, slaves) = if r.has_master {
-                        (mine.first().map(arg), &mine[1..])
-                    } else {
-                        (None, mine)
-                    };
-                    self.record(src, index, get(&text, r.id), master, slaves.iter().map(arg));
-                }
+                self.add_flat(src, &flat);
                 self
             }
+        }
+    }
+
+    fn add_flat(&mut self, src: u32, flat: &Flat) {
+        self.next_serial();
+        let Flat {
+            text,
+            records,
+            peers,
+            attrs,
+        } = flat;
+        // Each distinct location string interned once (blank: none).
+        let syms: Vec<Option<Sym>> = attrs
+            .iter()
+            .map(|&(start, end)| {
+                self.strs
+                    .intern_opt(Some(&text[start as usize..end as usize]))
+            })
+            .collect();
+        let sym = |i: u32| syms.get(i as usize).copied().flatten();
+        let mine = |r: usize| {
+            let start = r
+                .checked_sub(1)
+                .map_or(0, |p| records[p].peers_end as usize);
+            &peers[start..records[r].peers_end as usize]
+        };
+
+        // The ids of the records that have one, and of their peers, in one
+        // batch (the peers of a record without an id are not nodes).
+        let mut want = Vec::with_capacity(records.len() + peers.len());
+        for (r, record) in records.iter().enumerate() {
+            if let Some(id) = record.id {
+                want.push(id);
+                want.extend(mine(r).iter().filter_map(|p| p.id));
+            }
+        }
+        let mut nodes = Vec::with_capacity(want.len());
+        self.ids.intern_all(&want, text, &mut nodes);
+        self.nodes_added();
+
+        let mut nodes = nodes.into_iter();
+        let mut next = || nodes.next().expect("one node per wanted id");
+        for (index, record) in records.iter().enumerate() {
+            let Some(_) = record.id else {
+                let peers = mine(index)
+                    .iter()
+                    .filter_map(|p| p.id)
+                    .map(|id| {
+                        let mut s = String::new();
+                        id.write(text, &mut s);
+                        s
+                    })
+                    .collect();
+                self.unowned(src, index, peers);
+                continue;
+            };
+            let x = next();
+            self.local(x, src);
+            let mut related = false;
+            for (k, p) in mine(index).iter().enumerate() {
+                let field = match (record.has_master, k) {
+                    (true, 0) => Field::Master,
+                    (true, k) => Field::Slave(k - 1),
+                    (false, k) => Field::Slave(k),
+                };
+                let loc = Loc {
+                    region: sym(p.region),
+                    project: sym(p.project),
+                    name: sym(p.name),
+                };
+                let peer = match p.id {
+                    Some(_) => Resolved::Valid(next(), loc),
+                    None if loc == Loc::default() => Resolved::Absent,
+                    None => Resolved::Bad(NO_PEER_ID.to_owned()),
+                };
+                related |= self.related(src, index, x, field, peer);
+            }
+            self.close(x, src, related);
         }
     }
 }
@@ -527,12 +790,161 @@ mod tests {
                 .seed(3)
                 .primaries(50)
                 .cascaded(2)
-                .defect(rds_dr_model::synth::Defect::SelfRelation, 2),
+                .defect(rds_dr_model::synth::Defect::SelfRelation, 2)
+                .defect(rds_dr_model::synth::Defect::EmptyRecord, 2)
+                .defect(rds_dr_model::synth::Defect::DuplicateRecord, 2),
         );
         for capture in &fleet.captures {
-            let bytes = serde_json::to_vec(capture).expect("serialises");
-            if let Err(e) = serde_json::from_slice::<FastCapture<'_>>(&bytes) {
-                panic!("fast path rejected {}: {e}", capture.source);
+            for text in [
+                serde_json::to_string(capture).expect("serialises"),
+                serde_json::to_string_pretty(capture).expect("serialises"),
+            ] {
+                let scanned = scan::capture(&text)
+                    .unwrap_or_else(|| panic!("the scanner gave up on {}", capture.source));
+                let decoded = serde_capture(&text)
+                    .unwrap_or_else(|| panic!("the fast types rejected {}", capture.source));
+                assert_eq!((scanned.0, scanned.1), (&*decoded.0, &*decoded.1));
+                assert_eq!(
+                    scanned.2.records.len(),
+                    capture.response.instance_dr_relations.len()
+                );
+                assert_eq!(scanned.2, decoded.2);
+            }
+        }
+    }
+
+    /// Whenever the scanner takes a document, the serde fast types take it
+    /// too and decode the same; returns whether the scanner took it.
+    fn agree(text: &str) -> bool {
+        match scan::capture(text) {
+            Some((region, project_id, flat)) => {
+                let Some((r, p, f)) = serde_capture(text) else {
+                    panic!("the scanner took what serde rejects: {text}");
+                };
+                assert_eq!((region, project_id), (&*r, &*p), "{text}");
+                assert_eq!(flat, f, "{text}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    const SRC: &str =
+        r#""source": {"region": "cn-north-4", "project_id": "0483b6b16e954cb88930a360d2c4e663"}"#;
+
+    fn envelope(records: &str) -> String {
+        format!(r#"{{{SRC}, "response": {{"instance_dr_relations": [{records}]}}}}"#)
+    }
+
+    #[test]
+    fn scanner_takes_the_usual_shapes() {
+        let taken = [
+            envelope(""),
+            envelope(r#"{"instance_id": "a1in03"}"#),
+            envelope(r#"{"instance_id": null, "master_instance": null, "slave_instances": null}"#),
+            // The master after the slaves goes in front, as with serde.
+            envelope(
+                r#"{"slave_instances": [{"instance_id": "d1"}, {"instance_id": "d2", "region": "eu-west-0"}],
+                    "instance_id": "p1", "master_instance": {"instance_id": "m1", "project_name": "x"}}"#,
+            ),
+            envelope(
+                r#"{"instance_id": "  ", "slave_instances": [{"instance_id": "", "region": " "}, {}]}"#,
+            ),
+            envelope(
+                r#"{"instance_id": "Not-Packed", "master_instance": {"instance_id": "ABCDEF"}}"#,
+            ),
+            format!(" \n\t{{ {SRC} , \"fetched_at\" : null , \"response\" : {{ }} }}\r\n "),
+            format!(
+                r#"{{"response": {{"instance_dr_relations": null}}, {SRC}, "fetched_at": "2026-11-28T00:00:00Z"}}"#
+            ),
+            format!("{{{SRC}}}"),
+            "{\"source\": {\"region\": \"cn-north-4\", \"project_id\": \"\u{4e2d}\u{6587}\"}}"
+                .to_owned(),
+        ];
+        for text in &taken {
+            assert!(agree(text), "the scanner gave up on {text}");
+        }
+    }
+
+    #[test]
+    fn scanner_gives_up_on_anything_unusual() {
+        let given_up = [
+            // Escapes, unknown or repeated fields, numbers, other types.
+            envelope(r#"{"instance_id": "a\u0031"}"#),
+            envelope(r#"{"instance_id": "a1", "extra": 1}"#),
+            envelope(r#"{"instance_id": "a1", "instance_id": "a2"}"#),
+            envelope(
+                r#"{"instance_id": "a1", "master_instance": {"instance_id": "m", "instance_id": "n"}}"#,
+            ),
+            envelope(r#"{"instance_id": 7}"#),
+            envelope("7"),
+            envelope(r#"{"instance_id": "a1", "slave_instances": [3]}"#),
+            envelope(r#"{"instance_id": "a1", "slave_instances": {}}"#),
+            envelope(r#"{"instance_id": "a1", "master_instance": []}"#),
+            envelope(r#"{"instance_id": "a1", "master_instance": {"region": true}}"#),
+            format!(r#"{{{SRC}, "response": {{"instance_dr_relations": [], "next": null}}}}"#),
+            format!(r#"{{{SRC}, "response": []}}"#),
+            format!(r#"{{{SRC}, "response": null}}"#),
+            format!(r#"{{{SRC}, {SRC}}}"#),
+            format!(r#"{{{SRC}, "fetched_at": 5}}"#),
+            r#"{"source": {"region": "cn-north-4"}}"#.to_owned(),
+            r#"{"source": {"region": "cn-north-4", "project_id": null}}"#.to_owned(),
+            // Bad syntax.
+            envelope(r#"{"instance_id": "a1",}"#),
+            envelope(r#"{"instance_id": "a1"},"#),
+            envelope(r#"{"instance_id" "a1"}"#),
+            envelope(r#"{"instance_id": nul}"#),
+            envelope(r#"{"instance_id": nullx}"#),
+            envelope("{\"instance_id\": \"a\u{1}b\"}"),
+            format!("{} x", envelope("")),
+            format!("{} {{}}", envelope("")),
+            envelope(r#"{"instance_id": "a1""#),
+            String::new(),
+            "{".to_owned(),
+        ];
+        for text in &given_up {
+            assert!(!agree(text), "the scanner took {text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// Mutated captures: wherever the scanner still takes one, serde
+        /// takes it and decodes the same.
+        #[test]
+        fn scanner_never_takes_more_than_serde(
+            edits in proptest::collection::vec(
+                (
+                    0usize..10_000,
+                    proptest::sample::select(&[
+                        b' ', b'"', b',', b':', b'{', b'}', b'[', b']', b'n', b'u', b'l', b'\\',
+                        b'a', b'0', 0u8, 0x1f,
+                    ][..]),
+                    0u8..3,
+                ),
+                1..4,
+            ),
+        ) {
+            let base = envelope(
+                r#"{"instance_id": "0123456789abcdef0123456789abcdefin03",
+                    "slave_instances": [{"instance_id": "d1", "region": "eu-west-0", "project_id": "p", "project_name": null}]},
+                   {"master_instance": {"instance_id": "m1"}, "instance_id": null}"#,
+            );
+            let mut bytes = base.into_bytes();
+            for (at, byte, kind) in edits {
+                let at = at % (bytes.len() + 1);
+                match kind {
+                    0 => bytes.insert(at, byte),
+                    1 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ if at < bytes.len() => bytes[at] = byte,
+                    _ => {}
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                agree(text);
             }
         }
     }

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::num::NonZeroU32;
 
-/// A fast, non-cryptographic hasher for the merge's maps (the FxHash mix,
-/// eight bytes at a time, then the murmur3 finaliser so that both the low
-/// bits hashbrown uses for buckets and the high bits of its tags are mixed). Input comes from the user's own captures,
-/// so flooding resistance is not worth SipHash's cost here.
+/// A fast, non-cryptographic hasher for the merge's maps and the id table
+/// (the FxHash mix, eight bytes at a time, then the murmur3 finaliser so
+/// that the low bits the tables use for buckets and the high bits of std's
+/// tags are all mixed). Input comes from the user's own captures, so
+/// flooding resistance is not worth SipHash's cost here.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FastHash;
 
@@ -127,6 +128,19 @@ impl Interner {
     }
 }
 
+/// Asks the CPU to start loading the cache line at `at`: a hint only.
+#[inline]
+fn prefetch(at: *const i8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetch` never faults and reads nothing the program sees,
+    // whatever the address; SSE, which it needs, is in every x86_64 CPU.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 /// Interned strings after the build.
 #[derive(Debug, Default)]
 pub(crate) struct Strings(Vec<Box<str>>);
@@ -157,18 +171,41 @@ struct IdKey {
 /// Marks an arena id: no packed suffix has a 0xff byte.
 const OTHER: u32 = u32::MAX;
 
-/// Hex digit values of the lowercase digits; 0xff for every other byte.
-const HEX_VALUE: [u8; 256] = {
-    let mut table = [0xffu8; 256];
-    let mut d = 0;
-    while d < 10 {
-        table[b'0' as usize + d] = d as u8;
-        d += 1;
+/// The value of 8 lowercase hex digits (the first the most significant),
+/// or `None` if any byte is not one: eight bytes at a time in one `u64`.
+#[inline]
+fn hex8(digits: &[u8]) -> Option<u32> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_be_bytes(digits.try_into().ok()?);
+    if x & HIGH != 0 {
+        return None;
     }
-    let mut x = 0;
-    while x < 6 {
-        table[b'a' as usize + x] = 10 + x as u8;
-        x += 1;
+    // Every byte is below 0x80, so adding less than 0x80 to it cannot
+    // carry into the next byte; the sum's high bit tells `byte >= bound`.
+    let at_least = |bound: u64| x.wrapping_add((0x80 - bound) * ONES) & HIGH;
+    let digit = at_least(0x30) & !at_least(0x3a);
+    let letter = at_least(0x61) & !at_least(0x67);
+    if digit | letter != HIGH {
+        return None;
+    }
+    // '0'..'9' are 0x30..0x39 and 'a'..'f' 0x61..0x66: the low nibble, plus
+    // 9 for a letter.
+    let mut n = (x & (0x0f * ONES)) + (letter >> 7) * 9;
+    n = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
+    n = (n | (n >> 8)) & 0x0000_ffff_0000_ffff;
+    n = (n | (n >> 16)) & 0x0000_0000_ffff_ffff;
+    Some(n as u32)
+}
+
+/// Each byte's two lowercase hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = [HEX[b >> 4], HEX[b & 0xf]];
+        b += 1;
     }
     table
 };
@@ -180,17 +217,9 @@ impl IdKey {
             return None;
         }
         let mut words = [0u64; 2];
-        let mut bad = 0u8;
         for (w, chunk) in words.iter_mut().zip(b[..32].chunks_exact(16)) {
-            for &c in chunk {
-                let v = HEX_VALUE[c as usize];
-                bad |= v;
-                *w = (*w << 4) | u64::from(v & 0xf);
-            }
-        }
-        // Any invalid byte set the high bits.
-        if bad & 0xf0 != 0 {
-            return None;
+            let (a, c) = chunk.split_at(8);
+            *w = (u64::from(hex8(a)?) << 32) | u64::from(hex8(c)?);
         }
         let mut suffix = 0u32;
         for k in 0..4 {
@@ -210,11 +239,10 @@ impl IdKey {
 
     /// Writes a packed id back as text.
     fn write_packed(&self, out: &mut String) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [0u8; 36];
         for (w, half) in [self.hi, self.lo].into_iter().zip(buf.chunks_exact_mut(16)) {
-            for (k, b) in half.iter_mut().enumerate() {
-                *b = HEX[((w >> ((15 - k) * 4)) & 0xf) as usize];
+            for (byte, pair) in w.to_be_bytes().into_iter().zip(half.chunks_exact_mut(2)) {
+                pair.copy_from_slice(&HEX_PAIRS[byte as usize]);
             }
         }
         let mut len = 32;
@@ -234,119 +262,366 @@ fn slice<'a>(arena: &'a str, ends: &[usize], i: usize) -> &'a str {
     &arena[start..ends[i]]
 }
 
+/// An instance id made ready to intern while a capture is decoded (on the
+/// decoding thread): packed, or for an id that does not pack its text kept
+/// in the decoder's buffer, and hashed. Interning it is then one probe.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PreId {
+    /// The packed key; for an id that does not pack: `(hash, (start << 32)
+    /// | end in the decoder's text, OTHER)`.
+    key: IdKey,
+    hash: u64,
+}
+
+impl PreId {
+    /// Prepares `id`, copying it to `text` when it does not pack.
+    pub(crate) fn new(id: &str, text: &mut String) -> PreId {
+        if let Some(key) = IdKey::pack(id) {
+            return PreId {
+                key,
+                hash: FastHash.hash_one(key),
+            };
+        }
+        let hash = FastHash.hash_one(id);
+        let start = text.len() as u64;
+        text.push_str(id);
+        PreId {
+            key: IdKey {
+                hi: hash,
+                lo: (start << 32) | text.len() as u64,
+                suffix: OTHER,
+            },
+            hash,
+        }
+    }
+
+    /// The id's text (`text` is the buffer given to [`PreId::new`]).
+    pub(crate) fn write(&self, text: &str, out: &mut String) {
+        match self.other_text(text) {
+            Some(id) => out.push_str(id),
+            None => self.key.write_packed(out),
+        }
+    }
+
+    fn other_text<'t>(&self, text: &'t str) -> Option<&'t str> {
+        (self.key.suffix == OTHER)
+            .then(|| &text[(self.key.lo >> 32) as usize..(self.key.lo & 0xffff_ffff) as usize])
+    }
+}
+
+/// One slot of the id table: a key and its index ([`EMPTY`] when free).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    hi: u64,
+    lo: u64,
+    suffix: u32,
+    index: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl Slot {
+    fn key(&self) -> IdKey {
+        IdKey {
+            hi: self.hi,
+            lo: self.lo,
+            suffix: self.suffix,
+        }
+    }
+}
+
+const FREE: Slot = Slot {
+    hi: 0,
+    lo: 0,
+    suffix: 0,
+    index: EMPTY,
+};
+
 /// Instance ids as they arrive, each given the next index.
+///
+/// The table is open addressing with linear probing over 24-byte slots that
+/// hold the packed key itself, at most 5/8 full. A fleet's ids are random,
+/// so every probe is a cache miss: [`IdInterner::intern_all`] prefetches the
+/// slots a few ids ahead, which keeps many misses in flight instead of one.
+/// (std's and hashbrown's tables offer no way to prefetch.)
 #[derive(Default)]
 pub(crate) struct IdInterner {
-    /// Key of each index.
-    keys: Vec<IdKey>,
-    /// `(key, index)`.
-    table: hashbrown::HashTable<(IdKey, u32)>,
+    /// How many ids there are.
+    len: usize,
+    slots: Vec<Slot>,
     /// Ids that do not pack, back to back.
     others: String,
     others_ends: Vec<usize>,
 }
 
+/// How many ids ahead [`IdInterner::intern_all`] prefetches.
+const PREFETCH_AHEAD: usize = 12;
+
 impl IdInterner {
     pub(crate) fn len(&self) -> usize {
-        self.keys.len()
+        self.len
     }
 
     /// The index of `id`, and whether it is new.
     pub(crate) fn intern(&mut self, id: &str) -> (u32, bool) {
-        if let Some(key) = IdKey::pack(id) {
-            let hash = FastHash.hash_one(key);
-            if let Some(&(_, i)) = self.table.find(hash, |(k, _)| *k == key) {
-                return (i, false);
+        self.reserve(1);
+        match IdKey::pack(id) {
+            Some(key) => self.probe(key, FastHash.hash_one(key), None),
+            None => {
+                let hash = FastHash.hash_one(id);
+                let key = IdKey {
+                    hi: hash,
+                    lo: 0,
+                    suffix: OTHER,
+                };
+                self.probe(key, hash, Some(id))
             }
-            return self.insert(key, hash);
         }
-        let hash = FastHash.hash_one(id);
-        let (others, ends) = (&self.others, &self.others_ends);
-        let found = self.table.find(hash, |(k, _)| {
-            k.suffix == OTHER && k.hi == hash && slice(others, ends, k.lo as usize) == id
-        });
-        if let Some(&(_, i)) = found {
-            return (i, false);
-        }
-        self.others.push_str(id);
-        self.others_ends.push(self.others.len());
-        let key = IdKey {
-            hi: hash,
-            lo: (self.others_ends.len() - 1) as u64,
-            suffix: OTHER,
-        };
-        self.insert(key, hash)
     }
 
-    fn insert(&mut self, key: IdKey, hash: u64) -> (u32, bool) {
-        // More than 4 billion instances cannot fit in memory anyway.
-        let n = u32::try_from(self.keys.len()).expect("fewer than 2^32 instances");
-        self.keys.push(key);
-        self.table.insert_unique(hash, (key, n), |(k, _)| {
-            if k.suffix == OTHER {
-                k.hi
-            } else {
-                FastHash.hash_one(*k)
+    /// Interns prepared ids (their buffer is `text`), pushing each one's
+    /// index to `out`; returns how many were new.
+    pub(crate) fn intern_all(&mut self, ids: &[PreId], text: &str, out: &mut Vec<u32>) -> usize {
+        self.reserve(ids.len());
+        let before = self.len();
+        for (k, pre) in ids.iter().enumerate() {
+            if let Some(ahead) = ids.get(k + PREFETCH_AHEAD) {
+                self.prefetch(ahead.hash);
             }
-        });
+            let (i, _) = self.probe(pre.key, pre.hash, pre.other_text(text));
+            out.push(i);
+        }
+        self.len() - before
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    fn prefetch(&self, hash: u64) {
+        let at = hash as usize & self.mask();
+        if let Some(slot) = self.slots.get(at) {
+            prefetch(std::ptr::from_ref(slot).cast());
+        }
+    }
+
+    /// Room for `additional` more ids without growing.
+    fn reserve(&mut self, additional: usize) {
+        let want = self.len() + additional;
+        if want * 8 <= self.slots.len() * 5 {
+            return;
+        }
+        let mut capacity = self.slots.len().max(1024);
+        while want * 8 > capacity * 5 {
+            capacity *= 2;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![FREE; capacity]);
+        let mask = capacity - 1;
+        for slot in old.into_iter().filter(|s| s.index != EMPTY) {
+            let hash = if slot.suffix == OTHER {
+                slot.hi
+            } else {
+                FastHash.hash_one(IdKey {
+                    hi: slot.hi,
+                    lo: slot.lo,
+                    suffix: slot.suffix,
+                })
+            };
+            let mut at = hash as usize & mask;
+            while self.slots[at].index != EMPTY {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
+
+    /// Finds or inserts; `other` is the text of an id that does not pack
+    /// (then `key.hi` is its hash). The table has room (see `reserve`).
+    fn probe(&mut self, key: IdKey, hash: u64, other: Option<&str>) -> (u32, bool) {
+        let mask = self.mask();
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot.index == EMPTY {
+                break;
+            }
+            if slot.hi == key.hi && slot.suffix == key.suffix {
+                match other {
+                    None if slot.lo == key.lo => return (slot.index, false),
+                    Some(id) if slice(&self.others, &self.others_ends, slot.lo as usize) == id => {
+                        return (slot.index, false);
+                    }
+                    _ => {}
+                }
+            }
+            at = (at + 1) & mask;
+        }
+        // More than 4 billion instances cannot fit in memory anyway.
+        let n = u32::try_from(self.len).expect("fewer than 2^32 instances");
+        let key = match other {
+            None => key,
+            Some(id) => {
+                self.others.push_str(id);
+                self.others_ends.push(self.others.len());
+                IdKey {
+                    hi: hash,
+                    lo: (self.others_ends.len() - 1) as u64,
+                    suffix: OTHER,
+                }
+            }
+        };
+        self.len += 1;
+        self.slots[at] = Slot {
+            hi: key.hi,
+            lo: key.lo,
+            suffix: key.suffix,
+            index: n,
+        };
         (n, true)
     }
 
     /// Sorts the ids; returns the sorted table and, for each old index, the
     /// new one.
+    #[cfg(test)]
     pub(crate) fn into_sorted(self) -> (IdTable, Vec<u32>) {
+        let (sorted, rank) = self.sort();
+        (sorted.into_table(), rank)
+    }
+
+    /// Sorts the ids: returns them in order (their text not yet written;
+    /// [`SortedIds::into_table`] does that, on any thread) and, for each
+    /// old index, the new one.
+    pub(crate) fn sort(self) -> (SortedIds, Vec<u32>) {
         let IdInterner {
-            keys,
-            table,
+            len,
+            slots,
             others,
             others_ends,
         } = self;
-        drop(table);
-        // Packed ids sort as integers; the others as text; then one merge.
-        let mut packed: Vec<(IdKey, u32)> = Vec::with_capacity(keys.len());
-        let mut other: Vec<(&str, u32)> = Vec::new();
-        for (i, key) in keys.iter().enumerate() {
-            if key.suffix == OTHER {
-                other.push((slice(&others, &others_ends, key.lo as usize), i as u32));
+        // The table's slots hold every key with its index: sort them.
+        let mut packed = Vec::with_capacity(len);
+        let mut other: Vec<(&str, Slot)> = Vec::new();
+        for slot in slots.into_iter().filter(|s| s.index != EMPTY) {
+            if slot.suffix == OTHER {
+                other.push((slice(&others, &others_ends, slot.lo as usize), slot));
             } else {
-                packed.push((*key, i as u32));
+                packed.push(slot);
             }
         }
-        packed.sort_unstable_by_key(|(k, _)| (k.hi, k.lo, k.suffix));
-        other.sort_unstable();
-        let mut sorted = IdTable {
-            arena: String::with_capacity(packed.len() * 36 + others.len()),
-            ends: Vec::with_capacity(keys.len()),
-        };
-        let mut rank = vec![0u32; keys.len()];
+        // Packed ids sort as integers; the others as text; then one merge.
+        let packed = sort_packed(packed);
+        let mut rank = vec![0u32; len];
+        if other.is_empty() {
+            // Fewer than 2^32 ids: the positions are u32 too.
+            for (at, slot) in packed.iter().enumerate() {
+                rank[slot.index as usize] = at as u32;
+            }
+            let sorted = SortedIds {
+                order: packed,
+                others,
+                others_ends,
+            };
+            return (sorted, rank);
+        }
+        // Distinct ids: no two compare equal.
+        other.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut order = Vec::with_capacity(len);
         let (mut p, mut o) = (0, 0);
         let mut text = String::with_capacity(36);
         while p < packed.len() || o < other.len() {
             let take_packed = match (packed.get(p), other.get(o)) {
-                (Some((key, _)), Some((id, _))) => {
+                (Some(slot), Some((id, _))) => {
                     text.clear();
-                    key.write_packed(&mut text);
+                    slot.key().write_packed(&mut text);
                     text.as_str() < *id
                 }
                 (Some(_), None) => true,
                 _ => false,
             };
-            let old = if take_packed {
-                let (key, old) = packed[p];
-                key.write_packed(&mut sorted.arena);
+            let slot = if take_packed {
                 p += 1;
-                old
+                packed[p - 1]
             } else {
-                let (id, old) = other[o];
-                sorted.arena.push_str(id);
                 o += 1;
-                old
+                other[o - 1].1
             };
-            sorted.ends.push(sorted.arena.len());
-            // Fewer than 2^32 ids: the old indices are u32 too.
-            rank[old as usize] = (sorted.ends.len() - 1) as u32;
+            rank[slot.index as usize] = order.len() as u32;
+            order.push(slot);
         }
+        drop((other, packed));
+        let sorted = SortedIds {
+            order,
+            others,
+            others_ends,
+        };
         (sorted, rank)
+    }
+}
+
+/// Sorts packed keys: a counting sort on the high bits of `hi` (fleets' ids
+/// are random, so the buckets hold one or two keys each), then each bucket
+/// sorted on the whole key.
+fn sort_packed(slots: Vec<Slot>) -> Vec<Slot> {
+    let key = |s: &Slot| (s.hi, s.lo, s.suffix);
+    let n = slots.len();
+    if n < 256 {
+        let mut slots = slots;
+        slots.sort_unstable_by_key(key);
+        return slots;
+    }
+    // About four keys per bucket at most.
+    let bits = (usize::BITS - n.leading_zeros())
+        .saturating_sub(2)
+        .clamp(6, 24);
+    let bucket = |s: &Slot| (s.hi >> (64 - bits)) as usize;
+    let mut start = vec![0u32; (1 << bits) + 1];
+    for s in &slots {
+        start[bucket(s) + 1] += 1;
+    }
+    for i in 0..1 << bits {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut out = vec![FREE; n];
+    for s in slots {
+        let at = &mut fill[bucket(&s)];
+        out[*at as usize] = s;
+        *at += 1;
+    }
+    drop(fill);
+    for w in start.windows(2) {
+        if w[1] - w[0] > 1 {
+            out[w[0] as usize..w[1] as usize].sort_unstable_by_key(key);
+        }
+    }
+    out
+}
+
+/// Instance ids in order, their text not yet written.
+pub(crate) struct SortedIds {
+    order: Vec<Slot>,
+    others: String,
+    others_ends: Vec<usize>,
+}
+
+impl SortedIds {
+    /// Writes the ids' text into one table.
+    pub(crate) fn into_table(self) -> IdTable {
+        let mut table = IdTable {
+            arena: String::with_capacity(self.order.len() * 36 + self.others.len()),
+            ends: Vec::with_capacity(self.order.len()),
+        };
+        for slot in &self.order {
+            if slot.suffix == OTHER {
+                table
+                    .arena
+                    .push_str(slice(&self.others, &self.others_ends, slot.lo as usize));
+            } else {
+                slot.key().write_packed(&mut table.arena);
+            }
+            table.ends.push(table.arena.len());
+        }
+        table
     }
 }
 
@@ -431,6 +706,111 @@ mod tests {
         for i in (0..5000u32).rev() {
             assert_eq!(ids.intern(&format!("{i:032x}in03")), (i, false));
         }
+    }
+
+    #[test]
+    fn hex8_agrees_with_the_plain_rule_for_every_byte_in_every_place() {
+        let plain = |digits: &[u8]| -> Option<u32> {
+            digits.iter().try_fold(0u32, |acc, &c| {
+                let v = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    _ => return None,
+                };
+                Some(acc << 4 | u32::from(v))
+            })
+        };
+        let base = *b"09af5c3e";
+        for place in 0..8 {
+            for byte in 0..=255u8 {
+                let mut digits = base;
+                digits[place] = byte;
+                assert_eq!(hex8(&digits), plain(&digits), "{digits:?}");
+            }
+        }
+        assert_eq!(hex8(b"ffffffff"), Some(u32::MAX));
+        assert_eq!(hex8(b"00000000"), Some(0));
+        assert_eq!(hex8(b"0123abcd"), Some(0x0123_abcd));
+    }
+
+    #[test]
+    fn packed_ids_write_back_as_given() {
+        let mut text = String::new();
+        for id in [
+            "0123456789abcdeffedcba9876543210",
+            "0123456789abcdeffedcba9876543210in03",
+            "ffffffffffffffffffffffffffffffffz",
+            "00000000000000000000000000000000a1b",
+        ] {
+            let key = IdKey::pack(id).expect("packs");
+            text.clear();
+            key.write_packed(&mut text);
+            assert_eq!(text, id);
+            let mut other = String::new();
+            let pre = PreId::new(id, &mut other);
+            assert!(other.is_empty(), "{id} packs: no text kept");
+            text.clear();
+            pre.write(&other, &mut text);
+            assert_eq!(text, id);
+        }
+        let mut other = String::new();
+        let pre = PreId::new("Not-Packed-1", &mut other);
+        let mut out = String::new();
+        pre.write(&other, &mut out);
+        assert_eq!(out, "Not-Packed-1");
+    }
+
+    #[test]
+    fn prepared_ids_intern_like_plain_ones() {
+        let ids: Vec<String> = (0..3000u32)
+            .map(|i| match i % 3 {
+                0 => format!("{:032x}in03", i.wrapping_mul(2_654_435_761)),
+                1 => format!("odd-{i}"),
+                _ => format!("{:032x}", i / 2),
+            })
+            .collect();
+        let mut plain = IdInterner::default();
+        let want: Vec<u32> = ids.iter().map(|id| plain.intern(id).0).collect();
+        let mut text = String::new();
+        let pre: Vec<PreId> = ids.iter().map(|id| PreId::new(id, &mut text)).collect();
+        let mut batched = IdInterner::default();
+        let mut got = Vec::new();
+        // In two batches, so the second one probes ids the first inserted.
+        let new = batched.intern_all(&pre[..1000], &text, &mut got);
+        assert_eq!(new, 1000);
+        batched.intern_all(&pre[1000..], &text, &mut got);
+        assert_eq!(got, want);
+        assert_eq!(batched.intern_all(&pre, &text, &mut Vec::new()), 0);
+        assert_eq!(batched.len(), plain.len());
+    }
+
+    #[test]
+    fn many_ids_sort_as_text_even_when_their_high_bits_agree() {
+        // Random-looking ids, ids that share their first 16 hex digits (one
+        // bucket of the counting sort), and ids that do not pack.
+        let mut input: Vec<String> = (0..4000u64)
+            .map(|i| match i % 4 {
+                0 => format!(
+                    "{:016x}{:016x}in03",
+                    i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                    i
+                ),
+                1 => format!("{:016x}{:016x}", 0xabcd_u64, i * 7),
+                2 => format!("{:016x}{:016x}z{}", 0xabcd_u64, i / 8, i % 3),
+                _ => format!("Other-{i}"),
+            })
+            .collect();
+        let mut ids = IdInterner::default();
+        for (k, id) in input.iter().enumerate() {
+            assert_eq!(ids.intern(id), (k as u32, true));
+        }
+        let (table, rank) = ids.into_sorted();
+        for (old, id) in input.iter().enumerate() {
+            assert_eq!(table.get(rank[old]), id);
+        }
+        input.sort();
+        let got: Vec<&str> = (0..input.len() as u32).map(|i| table.get(i)).collect();
+        assert_eq!(got, input);
     }
 
     #[test]

@@ -241,7 +241,9 @@ impl Topology {
             ..
         } = b;
         let strs = strs.freeze();
-        let (ids, rank) = ids.into_sorted();
+        let (sorted_ids, rank) = ids.sort();
+        let n = rank.len();
+        let parallel = n >= PARALLEL_MIN_NODES;
 
         // Sources in (region, project) order, so that index order is text order.
         let mut order: Vec<u32> = (0..sources.len() as u32).collect();
@@ -257,77 +259,38 @@ impl Topology {
         let node = |old: u32| rank[old as usize];
         let source = |old: u32| srank[old as usize];
 
-        let mut locals: Vec<(u32, u32)> = locals
-            .into_iter()
-            .map(|(x, s)| (node(x), source(s)))
-            .collect();
-        locals.sort_unstable();
-        locals.dedup();
-
-        let mut raw: Vec<RawEdge> = edges;
-        for e in &mut raw {
-            e.primary = node(e.primary);
-            e.dr = node(e.dr);
-            e.source = source(e.source);
-        }
-        // Group by (primary, DR) with a cheap integer key, then put each
-        // (small) group in a canonical order, comparing peer locations as
-        // text: interned symbols depend on the order the captures came in.
-        raw.sort_unstable_by_key(|e| (u64::from(e.primary) << 32) | u64::from(e.dr));
-        for group in raw.chunk_by_mut(|a, b| (a.primary, a.dr) == (b.primary, b.dr)) {
-            if group.len() > 1 {
-                group.sort_unstable_by(|a, b| {
-                    let text =
-                        |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
-                    (a.side, a.source, text(&a.peer)).cmp(&(b.side, b.source, text(&b.peer)))
-                });
-            }
-        }
-        raw.dedup();
-
-        let n = ids.len();
-        let mut graph = Graph::with_capacity(n, raw.len());
-        for _ in 0..n {
-            graph.add_node(NodeData {
-                loc: Loc::default(),
-                role: Role::Standalone,
-                group: 0,
-                has_local: false,
-            });
-        }
-        let mut claims = Vec::with_capacity(raw.len());
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut i = 0;
-        while i < raw.len() {
-            let (p, d) = (raw[i].primary, raw[i].dr);
-            pairs.push((p, d));
-            let start = claims.len() as u32;
-            while i < raw.len() && raw[i].primary == p && raw[i].dr == d {
-                claims.push(Claim {
-                    source: raw[i].source,
-                    side: raw[i].side,
-                    peer: raw[i].peer,
-                });
-                i += 1;
-            }
-            let end = claims.len() as u32;
-            graph.add_edge(
-                ix(p),
-                ix(d),
-                EdgeData {
-                    status: EdgeStatus::Confirmed,
-                    start,
-                    end,
-                },
-            );
-        }
-        drop(raw);
+        // The ids' text and the own records on one thread, the edges on
+        // the other.
+        let ((ids, locals), (pairs, ends, claims)) = join(
+            parallel,
+            || {
+                let ids = sorted_ids.into_table();
+                let locals = locals.into_iter().map(|(x, s)| (node(x), source(s)));
+                let (mut locals, starts) = bucket_by(locals.collect(), n, |l| l.0 as usize);
+                for w in starts.windows(2) {
+                    if w[1] - w[0] > 1 {
+                        locals[w[0] as usize..w[1] as usize].sort_unstable();
+                    }
+                }
+                locals.dedup();
+                (ids, locals)
+            },
+            || {
+                let mut raw: Vec<RawEdge> = edges;
+                for e in &mut raw {
+                    e.primary = node(e.primary);
+                    e.dr = node(e.dr);
+                    e.source = source(e.source);
+                }
+                edge_claims(raw, n, &strs)
+            },
+        );
 
         let mut topology = Topology {
             ids,
             strs,
             sources,
-            graph,
+            graph: Graph::default(),
             claims,
             locals,
             groups: Vec::new(),
@@ -336,28 +299,35 @@ impl Topology {
             summary: Summary::default(),
         };
         let mut findings = Vec::new();
-        let analyse = |topology: &mut Topology| {
-            topology.locate(&mut findings);
-            let failed = topology.failed_targets(failed, &mut findings);
-            topology.classify_edges(&failed, &mut findings);
-            topology.degrees(&mut findings);
-            topology.cycles(&mut findings);
-        };
-        // The groups depend on the edges alone: on a large graph, find them
-        // on a second thread meanwhile.
-        let groups = if pairs.len() >= PARALLEL_GROUPS_MIN_EDGES {
-            std::thread::scope(|scope| {
-                let grouping = scope.spawn(|| groups_of(n, &pairs));
-                analyse(&mut topology);
-                grouping
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-        } else {
-            analyse(&mut topology);
-            groups_of(n, &pairs)
-        };
-        drop(pairs);
+        // The graph depends on the edges alone: build it on one thread
+        // while the other settles every node's location.
+        let (graph, located) = join(
+            parallel,
+            || graph_of(n, &pairs, &ends),
+            || {
+                let about = PeerClaims::new(n, &pairs, &ends, &topology.claims);
+                topology.locate(&about, &mut findings)
+            },
+        );
+        topology.graph = graph;
+        for (k, (loc, has_local)) in located.into_iter().enumerate() {
+            let data = &mut topology.graph[ix(k as u32)];
+            data.loc = loc;
+            data.has_local = has_local;
+        }
+        // So do the DR groups: find them on one thread while the other
+        // classifies the edges and the nodes.
+        let (groups, ()) = join(
+            parallel,
+            || groups_of(n, &pairs),
+            || {
+                let failed = topology.failed_targets(failed, &mut findings);
+                topology.classify_edges(&failed, &mut findings);
+                topology.degrees(&pairs, &mut findings);
+                topology.cycles(&mut findings);
+            },
+        );
+        drop((pairs, ends));
         topology.set_groups(groups);
         topology.record_findings(
             &rank,
@@ -469,21 +439,7 @@ impl Topology {
     /// [`Self::claims_about`] with the node's own records already located
     /// (`self.locals[locals]`).
     fn claims_with(&self, node: u32, locals: std::ops::Range<usize>, out: &mut Vec<(Loc, Prov)>) {
-        out.clear();
-        for &(_, s) in &self.locals[locals] {
-            let (region, project) = self.sources[s as usize];
-            out.push((
-                Loc {
-                    region: Some(region),
-                    project: Some(project),
-                    name: None,
-                },
-                Prov {
-                    source: s,
-                    via: None,
-                },
-            ));
-        }
+        self.own_claims(locals, out);
         for e in self.graph.edges_directed(ix(node), Incoming) {
             for c in self.edge_claims(e.weight()) {
                 if c.side == Side::Primary {
@@ -514,13 +470,38 @@ impl Topology {
         }
     }
 
+    /// The location claims of a node's own records (`self.locals[locals]`),
+    /// in source order, into `out` (cleared first).
+    fn own_claims(&self, locals: std::ops::Range<usize>, out: &mut Vec<(Loc, Prov)>) {
+        out.clear();
+        for &(_, s) in &self.locals[locals] {
+            let (region, project) = self.sources[s as usize];
+            out.push((
+                Loc {
+                    region: Some(region),
+                    project: Some(project),
+                    name: None,
+                },
+                Prov {
+                    source: s,
+                    via: None,
+                },
+            ));
+        }
+    }
+
     fn edge_claims(&self, e: &EdgeData) -> &[Claim] {
         &self.claims[e.start as usize..e.end as usize]
     }
 
-    /// Settles each node's location; reports location and project-name conflicts.
-    fn locate(&mut self, findings: &mut Vec<Finding>) {
-        let mut claims = Vec::new();
+    /// Settles each node's location; reports location and project-name
+    /// conflicts. `about` holds the peer claims about every node, so that
+    /// this pass reads memory in order rather than walking the graph.
+    fn locate(&self, about: &PeerClaims<'_>, findings: &mut Vec<Finding>) -> Vec<(Loc, bool)> {
+        let mut located = Vec::with_capacity(self.ids.len());
+        // What every claim about the node says; the provenance is only
+        // looked up for the (few) nodes with a conflict.
+        let mut claims: Vec<Loc> = Vec::new();
         let mut regions: Vec<Sym> = Vec::new();
         let mut projects: Vec<Sym> = Vec::new();
         let mut cursor = 0;
@@ -529,8 +510,17 @@ impl Topology {
             while cursor < self.locals.len() && self.locals[cursor].0 == node {
                 cursor += 1;
             }
-            self.claims_with(node, first..cursor, &mut claims);
-            let has_local = claims.first().is_some_and(|(_, p)| p.via.is_none());
+            claims.clear();
+            claims.extend(self.locals[first..cursor].iter().map(|&(_, s)| {
+                let (region, project) = self.sources[s as usize];
+                Loc {
+                    region: Some(region),
+                    project: Some(project),
+                    name: None,
+                }
+            }));
+            claims.extend(about.of(node).iter().map(|&(loc, _)| loc));
+            let has_local = cursor > first;
             let key = |l: &Loc| {
                 (
                     l.region.is_none(),
@@ -540,16 +530,16 @@ impl Topology {
                 )
             };
             let mut loc = if has_local {
-                claims[0].0
+                claims[0]
             } else {
                 claims
                     .iter()
-                    .map(|(l, _)| *l)
+                    .copied()
                     .min_by(|a, b| key(a).cmp(&key(b)))
                     .unwrap_or_default()
             };
             loc.name = None;
-            for (l, _) in &claims {
+            for l in &claims {
                 if let Some(name) = l.name
                     && (loc.project.is_none() || l.project == loc.project)
                     && loc.name.is_none_or(|best| {
@@ -562,7 +552,7 @@ impl Topology {
             regions.clear();
             projects.clear();
             let mut named = false;
-            for (l, _) in &claims {
+            for l in &claims {
                 if let Some(r) = l.region
                     && !regions.contains(&r)
                 {
@@ -575,16 +565,21 @@ impl Topology {
                 }
                 named |= l.name.is_some() && l.name != loc.name;
             }
-            if regions.len() > 1 || projects.len() > 1 {
-                findings.push(self.location_conflict(node, &claims));
+            let conflict = regions.len() > 1 || projects.len() > 1;
+            if conflict || named {
+                let mut claims = Vec::new();
+                self.own_claims(first..cursor, &mut claims);
+                claims.extend(about.provs(node));
+                if conflict {
+                    findings.push(self.location_conflict(node, &claims));
+                }
+                if named {
+                    self.name_conflicts(node, &claims, findings);
+                }
             }
-            if named {
-                self.name_conflicts(node, &claims, findings);
-            }
-            let data = &mut self.graph[ix(node)];
-            data.loc = loc;
-            data.has_local = has_local;
+            located.push((loc, has_local));
         }
+        located
     }
 
     /// For values claimed by several sources: the message parts ("VALUE by
@@ -831,32 +826,40 @@ impl Topology {
     }
 
     /// Roles, conflicting primaries, cascades, primaries without a
-    /// cross-region DR.
-    fn degrees(&mut self, findings: &mut Vec<Finding>) {
-        let mut primaries: Vec<u32> = Vec::new();
-        let mut drs: Vec<u32> = Vec::new();
-        for node in 0..self.ids.len() as u32 {
-            primaries.clear();
-            primaries.extend(self.graph.neighbors_directed(ix(node), Incoming).map(nid));
-            drs.clear();
-            drs.extend(self.graph.neighbors_directed(ix(node), Outgoing).map(nid));
-            let role = match (primaries.is_empty(), drs.is_empty()) {
-                (true, true) => Role::Standalone,
-                (true, false) => Role::Primary,
-                (false, true) => Role::Dr,
-                (false, false) => Role::Cascaded,
+    /// cross-region DR. `pairs` are the edges, ascending; the degrees come
+    /// from them, and the graph is walked only for the (few) instances with
+    /// several primaries or with both a primary and DRs.
+    fn degrees(&mut self, pairs: &[(u32, u32)], findings: &mut Vec<Finding>) {
+        let n = self.ids.len();
+        let mut has_primary = vec![0u32; n];
+        let mut has_dr = vec![false; n];
+        for &(p, d) in pairs {
+            has_dr[p as usize] = true;
+            has_primary[d as usize] += 1;
+        }
+        for node in 0..n as u32 {
+            let (primaries, has_dr) = (has_primary[node as usize], has_dr[node as usize]);
+            let role = match (primaries == 0, has_dr) {
+                (true, false) => Role::Standalone,
+                (true, true) => Role::Primary,
+                (false, false) => Role::Dr,
+                (false, true) => Role::Cascaded,
             };
             self.graph[ix(node)].role = role;
-            if primaries.is_empty() && drs.is_empty() {
-                continue;
-            }
-            let id = self.id(node);
-            if primaries.len() > 1 {
-                findings.push(self.conflicting_primary(node, &primaries));
+            if primaries > 1 {
+                let of: Vec<u32> = self
+                    .graph
+                    .neighbors_directed(ix(node), Incoming)
+                    .map(nid)
+                    .collect();
+                findings.push(self.conflicting_primary(node, &of));
             }
             if role == Role::Cascaded {
-                let mut ps = self.ids_of(primaries.iter().copied());
-                let mut ds = self.ids_of(drs.iter().copied());
+                let id = self.id(node);
+                let mut ps =
+                    self.ids_of(self.graph.neighbors_directed(ix(node), Incoming).map(nid));
+                let mut ds =
+                    self.ids_of(self.graph.neighbors_directed(ix(node), Outgoing).map(nid));
                 ps.sort();
                 ds.sort();
                 findings.push(Finding::new(
@@ -870,15 +873,19 @@ impl Topology {
                     json!({"primaries": ps, "drs": ds}),
                 ));
             }
-            if let Some(region) = self.node_data(node).loc.region
-                && !drs.is_empty()
-                && drs
-                    .iter()
-                    .all(|&d| self.node_data(d).loc.region == Some(region))
+        }
+        // A primary's DRs are a run of `pairs`, sorted by id.
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let p = run[0].0;
+            let Some(region) = self.node_data(p).loc.region else {
+                continue;
+            };
+            if run
+                .iter()
+                .all(|&(_, d)| self.node_data(d).loc.region == Some(region))
             {
-                let region = self.strs.get(region);
-                let mut ds = self.ids_of(drs.iter().copied());
-                ds.sort();
+                let (id, region) = (self.id(p), self.strs.get(region));
+                let ds = self.ids_of(run.iter().map(|&(_, d)| d));
                 findings.push(Finding::new(
                     Code::NoCrossRegionDr,
                     vec![id.to_owned()],
@@ -1349,99 +1356,323 @@ impl Topology {
     }
 }
 
-/// Below this many edges the DR groups are found on the calling thread.
-const PARALLEL_GROUPS_MIN_EDGES: usize = 20_000;
+/// The peer claims about every node, grouped by node, each group in the
+/// order [`Topology::claims_with`] gives after the own records: the
+/// primary-side claims of the incoming edges, then the DR-side claims of the
+/// outgoing ones, edges newest first as petgraph iterates them (descending
+/// other end), each edge's claims in order.
+pub(crate) struct PeerClaims<'a> {
+    /// `start[node]..start[node + 1]` in `about`.
+    start: Vec<u32>,
+    /// What each claim says, and its index in `claims`.
+    about: Vec<(Loc, u32)>,
+    pairs: &'a [(u32, u32)],
+    ends: &'a [u32],
+    claims: &'a [Claim],
+}
 
-/// DR groups: weakly connected components of the graph of `n` nodes whose
-/// edges are the distinct `(primary, dr)` pairs, each with its root and
-/// depth; and the members of every group, sorted, back to back. A function
-/// of the edges alone, so it can run beside the other analyses.
-fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
-    const NONE: u32 = u32::MAX;
-    // Adjacency in compressed rows: outgoing, and both directions.
-    let mut out_start = vec![0usize; n + 1];
-    let mut any_start = vec![0usize; n + 1];
-    let mut has_primary = vec![false; n];
-    for &(p, d) in pairs {
-        out_start[p as usize + 1] += 1;
-        any_start[p as usize + 1] += 1;
-        any_start[d as usize + 1] += 1;
-        has_primary[d as usize] = true;
-    }
-    for i in 0..n {
-        out_start[i + 1] += out_start[i];
-        any_start[i + 1] += any_start[i];
-    }
-    let mut out = vec![0u32; pairs.len()];
-    let mut any = vec![0u32; 2 * pairs.len()];
-    let mut out_fill = out_start.clone();
-    let mut any_fill = any_start.clone();
-    for &(p, d) in pairs {
-        let (p, d) = (p as usize, d as usize);
-        out[out_fill[p]] = d as u32;
-        out_fill[p] += 1;
-        any[any_fill[p]] = d as u32;
-        any_fill[p] += 1;
-        any[any_fill[d]] = p as u32;
-        any_fill[d] += 1;
-    }
-    drop((out_fill, any_fill));
-    let outgoing = |m: u32| &out[out_start[m as usize]..out_start[m as usize + 1]];
-    let undirected = |m: u32| &any[any_start[m as usize]..any_start[m as usize + 1]];
-
-    let mut comp = vec![NONE; n];
-    let mut dist = vec![NONE; n];
-    let mut queue: Vec<u32> = Vec::new();
-    let mut members: Vec<u32> = Vec::with_capacity(n);
-    let mut groups: Vec<GroupData> = Vec::new();
-    for start in 0..n as u32 {
-        if comp[start as usize] != NONE {
-            continue;
+impl<'a> PeerClaims<'a> {
+    /// From the edges (`pairs`, ascending) and their claims
+    /// (`claims[ends[k - 1]..ends[k]]` for edge `k`).
+    fn new(n: usize, pairs: &'a [(u32, u32)], ends: &'a [u32], claims: &'a [Claim]) -> Self {
+        let edge_claims = |k: usize| k.checked_sub(1).map_or(0, |j| ends[j])..ends[k];
+        let mut start = vec![0u32; n + 1];
+        for (k, &(p, d)) in pairs.iter().enumerate() {
+            for c in edge_claims(k) {
+                let about = match claims[c as usize].side {
+                    Side::Primary => d,
+                    Side::Dr => p,
+                };
+                start[about as usize + 1] += 1;
+            }
         }
-        let gid = groups.len() as u32;
-        let first = members.len();
-        comp[start as usize] = gid;
-        members.push(start);
-        let mut k = first;
-        while k < members.len() {
-            let at = members[k];
-            k += 1;
-            for &next in undirected(at) {
-                if comp[next as usize] == NONE {
-                    comp[next as usize] = gid;
-                    members.push(next);
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut about = vec![(Loc::default(), 0); start[n] as usize];
+        for side in [Side::Primary, Side::Dr] {
+            for (k, &(p, d)) in pairs.iter().enumerate().rev() {
+                for c in edge_claims(k) {
+                    let claim = &claims[c as usize];
+                    if claim.side != side {
+                        continue;
+                    }
+                    let node = match side {
+                        Side::Primary => d,
+                        Side::Dr => p,
+                    };
+                    let at = &mut fill[node as usize];
+                    about[*at as usize] = (claim.peer, c);
+                    *at += 1;
                 }
             }
         }
-        let group = &mut members[first..];
-        group.sort_unstable();
-        let roots: Vec<u32> = group
+        PeerClaims {
+            start,
+            about,
+            pairs,
+            ends,
+            claims,
+        }
+    }
+
+    /// What the claims about `node` say, and their indices in `claims`.
+    fn of(&self, node: u32) -> &[(Loc, u32)] {
+        let node = node as usize;
+        &self.about[self.start[node] as usize..self.start[node + 1] as usize]
+    }
+
+    /// The claims about `node` with their provenance (the record that made
+    /// each claim is the other end of the claim's edge).
+    fn provs(&self, node: u32) -> impl Iterator<Item = (Loc, Prov)> + '_ {
+        self.of(node).iter().map(|&(loc, c)| {
+            let claim = &self.claims[c as usize];
+            let (p, d) = self.pairs[self.ends.partition_point(|&end| end <= c)];
+            let via = match claim.side {
+                Side::Primary => p,
+                Side::Dr => d,
+            };
+            (
+                loc,
+                Prov {
+                    source: claim.source,
+                    via: Some((via, claim.side)),
+                },
+            )
+        })
+    }
+}
+
+/// Below this many instances the build runs on the calling thread alone.
+const PARALLEL_MIN_NODES: usize = 20_000;
+
+/// Runs `a` and `b`, on two threads when `parallel`; returns both results.
+fn join<A: Send, B>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    if !parallel {
+        let a = a();
+        return (a, b());
+    }
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        let a = a
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
+
+/// The distinct edges, ascending, and their claims: returns the `(primary,
+/// dr)` pairs, where each edge's claims end in `claims`, and the claims.
+/// Each edge's claims are put in a canonical order, comparing peer
+/// locations as text (interned symbols depend on the order the captures
+/// came in); repeated claims count once.
+fn edge_claims(
+    raw: Vec<RawEdge>,
+    n: usize,
+    strs: &Strings,
+) -> (Vec<(u32, u32)>, Vec<u32>, Vec<Claim>) {
+    // The claims' order: by primary with a counting sort (of indices, to
+    // keep memory down), then each primary's (few) claims by DR and in a
+    // canonical order.
+    let (mut order, starts) = bucket_by((0..raw.len() as u32).collect(), n, |&i| {
+        raw[i as usize].primary as usize
+    });
+    let text = |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
+    for w in starts.windows(2) {
+        if w[1] - w[0] > 1 {
+            order[w[0] as usize..w[1] as usize].sort_unstable_by(|&a, &b| {
+                let (a, b) = (&raw[a as usize], &raw[b as usize]);
+                (a.dr, a.side, a.source)
+                    .cmp(&(b.dr, b.side, b.source))
+                    .then_with(|| text(&a.peer).cmp(&text(&b.peer)))
+            });
+        }
+    }
+    drop(starts);
+    let mut pairs = Vec::new();
+    let mut ends = Vec::new();
+    let mut claims: Vec<Claim> = Vec::with_capacity(raw.len());
+    let same_pair = |&a: &u32, &b: &u32| {
+        let (a, b) = (&raw[a as usize], &raw[b as usize]);
+        (a.primary, a.dr) == (b.primary, b.dr)
+    };
+    for group in order.chunk_by(same_pair) {
+        let start = claims.len();
+        for e in group.iter().map(|&i| &raw[i as usize]) {
+            let claim = Claim {
+                source: e.source,
+                side: e.side,
+                peer: e.peer,
+            };
+            if claims.len() == start || claims.last() != Some(&claim) {
+                claims.push(claim);
+            }
+        }
+        let first = &raw[group[0] as usize];
+        pairs.push((first.primary, first.dr));
+        // Fewer than 2^32 claims: they are made from records in memory.
+        ends.push(claims.len() as u32);
+    }
+    (pairs, ends, claims)
+}
+
+/// `items` ordered by `key` (below `n`) with a counting sort, the order
+/// among equal keys kept; and where each key's items start (`n + 1`
+/// entries).
+fn bucket_by<T: Copy>(items: Vec<T>, n: usize, key: impl Fn(&T) -> usize) -> (Vec<T>, Vec<u32>) {
+    let mut starts = vec![0u32; n + 1];
+    for item in &items {
+        starts[key(item) + 1] += 1;
+    }
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    let Some(&first) = items.first() else {
+        return (items, starts);
+    };
+    let mut fill = starts.clone();
+    let mut out = vec![first; items.len()];
+    for item in items {
+        let at = &mut fill[key(&item)];
+        out[*at as usize] = item;
+        *at += 1;
+    }
+    (out, starts)
+}
+
+/// The graph: a node per instance (its data filled in later), an edge per
+/// pair, with its claims `claims[ends[k - 1]..ends[k]]`.
+fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
+    let mut graph = Graph::with_capacity(n, pairs.len());
+    for _ in 0..n {
+        graph.add_node(NodeData {
+            loc: Loc::default(),
+            role: Role::Standalone,
+            group: 0,
+            has_local: false,
+        });
+    }
+    let mut start = 0;
+    for (&(p, d), &end) in pairs.iter().zip(ends) {
+        graph.add_edge(
+            ix(p),
+            ix(d),
+            EdgeData {
+                status: EdgeStatus::Confirmed,
+                start,
+                end,
+            },
+        );
+        start = end;
+    }
+    graph
+}
+
+/// DR groups: weakly connected components of the graph of `n` nodes whose
+/// edges are the distinct `(primary, dr)` pairs (ascending), each with its
+/// root and depth; and the members of every group, sorted, back to back. A
+/// function of the edges alone, so it can run beside the other analyses.
+///
+/// The components come from a union-find over the pairs (each set's
+/// representative is its smallest member, so the result does not depend on
+/// the order of the pairs); a group's root is its smallest member without a
+/// primary (else its smallest member), and its depth is the longest
+/// breadth-first distance from the roots, in turn, then from any member
+/// still unreached (on or behind a cycle), in turn.
+fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
+    const NONE: u32 = u32::MAX;
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let up = parent[parent[x as usize] as usize];
+            parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut has_primary = vec![false; n];
+    // Outgoing adjacency: the pairs are sorted by primary, so each node's
+    // DRs are one run of them.
+    let mut out_start = vec![0u32; n + 1];
+    for &(p, d) in pairs {
+        has_primary[d as usize] = true;
+        out_start[p as usize + 1] += 1;
+        let (a, b) = (find(&mut parent, p), find(&mut parent, d));
+        if a != b {
+            let (low, high) = if a < b { (a, b) } else { (b, a) };
+            parent[high as usize] = low;
+        }
+    }
+    for i in 0..n {
+        out_start[i + 1] += out_start[i];
+    }
+    let outgoing =
+        |m: u32| &pairs[out_start[m as usize] as usize..out_start[m as usize + 1] as usize];
+
+    // Group ids in order of their smallest member; members by counting
+    // sort, so that each group's members come out sorted.
+    let mut comp = vec![NONE; n];
+    let mut sizes: Vec<u32> = Vec::new();
+    for x in 0..n as u32 {
+        let r = find(&mut parent, x);
+        let g = if r == x {
+            sizes.push(0);
+            (sizes.len() - 1) as u32
+        } else {
+            comp[r as usize]
+        };
+        comp[x as usize] = g;
+        sizes[g as usize] += 1;
+    }
+    drop(parent);
+    let mut starts = Vec::with_capacity(sizes.len());
+    let mut total = 0u32;
+    for &size in &sizes {
+        starts.push(total);
+        total += size;
+    }
+    let mut members = vec![0u32; n];
+    let mut fill = starts.clone();
+    for x in 0..n as u32 {
+        let at = &mut fill[comp[x as usize] as usize];
+        members[*at as usize] = x;
+        *at += 1;
+    }
+    drop((fill, comp));
+
+    let mut dist = vec![NONE; n];
+    let mut queue: Vec<u32> = Vec::new();
+    let mut groups: Vec<GroupData> = Vec::with_capacity(sizes.len());
+    for (&start, &len) in starts.iter().zip(&sizes) {
+        let group = &members[start as usize..(start + len) as usize];
+        let root = group
             .iter()
             .copied()
-            .filter(|&m| !has_primary[m as usize])
-            .collect();
-        let root = roots.first().copied().unwrap_or(group[0]);
-        // Breadth-first from every root, then from any member still
-        // unreached (on or behind a cycle) as if it were a root.
+            .find(|&m| !has_primary[m as usize])
+            .unwrap_or(group[0]);
         let mut depth = 0;
-        let seeds = roots.iter().copied().chain(group.iter().copied());
-        for seed in seeds {
-            if dist[seed as usize] != NONE {
-                continue;
-            }
-            dist[seed as usize] = 0;
-            queue.clear();
-            queue.push(seed);
-            let mut q = 0;
-            while q < queue.len() {
-                let at = queue[q];
-                q += 1;
-                let d = dist[at as usize];
-                depth = depth.max(d);
-                for &next in outgoing(at) {
-                    if dist[next as usize] == NONE {
-                        dist[next as usize] = d + 1;
-                        queue.push(next);
+        if len > 1 {
+            let roots = group.iter().filter(|&&m| !has_primary[m as usize]);
+            for &seed in roots.chain(group) {
+                if dist[seed as usize] != NONE {
+                    continue;
+                }
+                dist[seed as usize] = 0;
+                queue.clear();
+                queue.push(seed);
+                let mut q = 0;
+                while q < queue.len() {
+                    let at = queue[q];
+                    q += 1;
+                    let d = dist[at as usize];
+                    depth = depth.max(d);
+                    for &(_, next) in outgoing(at) {
+                        if dist[next as usize] == NONE {
+                            dist[next as usize] = d + 1;
+                            queue.push(next);
+                        }
                     }
                 }
             }
@@ -1449,8 +1680,8 @@ fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
         groups.push(GroupData {
             root,
             depth,
-            start: first as u32,
-            len: (members.len() - first) as u32,
+            start,
+            len,
         });
     }
     groups.sort_unstable_by_key(|g| g.root);
