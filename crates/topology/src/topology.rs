@@ -1473,19 +1473,50 @@ fn edge_claims(
     n: usize,
     strs: &Strings,
 ) -> (Vec<(u32, u32)>, Vec<u32>, Vec<Claim>) {
-    // The claims' order: by primary with a counting sort (of indices, to
-    // keep memory down), then each primary's (few) claims by DR and in a
-    // canonical order.
-    let (mut order, starts) = bucket_by((0..raw.len() as u32).collect(), n, |&i| {
-        raw[i as usize].primary as usize
-    });
+    // Each claim as a small sort item: its primary, then (DR, side,
+    // source) in one integer, and what it says of the peer.
+    #[derive(Clone, Copy)]
+    struct Item {
+        primary: u32,
+        key: u64,
+        peer: Loc,
+    }
+    let item = |e: &RawEdge| Item {
+        primary: e.primary,
+        // Sources are far fewer than 2^31.
+        key: (u64::from(e.dr) << 32)
+            | (u64::from(e.side == Side::Dr) << 31)
+            | u64::from(e.source & 0x7fff_ffff),
+        peer: e.peer,
+    };
+    // By primary with a counting sort (straight from the claims, so that
+    // only one more array is made), then each primary's (few) claims by
+    // DR, side and source, and in a canonical order (peer locations as
+    // text: interned symbols depend on the order the captures came in).
+    let mut starts = vec![0u32; n + 1];
+    for e in &raw {
+        starts[e.primary as usize + 1] += 1;
+    }
+    for i in 0..n {
+        starts[i + 1] += starts[i];
+    }
+    let mut items = Vec::new();
+    if let Some(first) = raw.first() {
+        items = vec![item(first); raw.len()];
+        let mut fill = starts.clone();
+        for e in &raw {
+            let at = &mut fill[e.primary as usize];
+            items[*at as usize] = item(e);
+            *at += 1;
+        }
+    }
+    drop(raw);
     let text = |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
     for w in starts.windows(2) {
         if w[1] - w[0] > 1 {
-            order[w[0] as usize..w[1] as usize].sort_unstable_by(|&a, &b| {
-                let (a, b) = (&raw[a as usize], &raw[b as usize]);
-                (a.dr, a.side, a.source)
-                    .cmp(&(b.dr, b.side, b.source))
+            items[w[0] as usize..w[1] as usize].sort_unstable_by(|a, b| {
+                a.key
+                    .cmp(&b.key)
                     .then_with(|| text(&a.peer).cmp(&text(&b.peer)))
             });
         }
@@ -1493,25 +1524,25 @@ fn edge_claims(
     drop(starts);
     let mut pairs = Vec::new();
     let mut ends = Vec::new();
-    let mut claims: Vec<Claim> = Vec::with_capacity(raw.len());
-    let same_pair = |&a: &u32, &b: &u32| {
-        let (a, b) = (&raw[a as usize], &raw[b as usize]);
-        (a.primary, a.dr) == (b.primary, b.dr)
-    };
-    for group in order.chunk_by(same_pair) {
+    let mut claims: Vec<Claim> = Vec::with_capacity(items.len());
+    let dr = |item: &Item| (item.key >> 32) as u32;
+    for group in items.chunk_by(|a, b| (a.primary, dr(a)) == (b.primary, dr(b))) {
         let start = claims.len();
-        for e in group.iter().map(|&i| &raw[i as usize]) {
+        for item in group {
             let claim = Claim {
-                source: e.source,
-                side: e.side,
-                peer: e.peer,
+                source: (item.key & 0x7fff_ffff) as u32,
+                side: if item.key & (1 << 31) != 0 {
+                    Side::Dr
+                } else {
+                    Side::Primary
+                },
+                peer: item.peer,
             };
             if claims.len() == start || claims.last() != Some(&claim) {
                 claims.push(claim);
             }
         }
-        let first = &raw[group[0] as usize];
-        pairs.push((first.primary, first.dr));
+        pairs.push((group[0].primary, dr(&group[0])));
         // Fewer than 2^32 claims: they are made from records in memory.
         ends.push(claims.len() as u32);
     }
