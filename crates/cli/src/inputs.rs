@@ -281,6 +281,20 @@ impl Job<'_> {
 /// The inputs as files in reading order: a directory becomes its files in
 /// name order, and an input that fails to resolve becomes its error, in its
 /// place.
+/// The total size of the input files (those that can be found), to size
+/// the merge's tables.
+pub fn total_bytes(specs: &[InputSpec]) -> u64 {
+    jobs(specs)
+        .iter()
+        .filter_map(|job| match job {
+            Job::File(path) => std::fs::metadata(path).ok(),
+            Job::Raw { path, .. } => std::fs::metadata(path).ok(),
+            Job::Failed(_) => None,
+        })
+        .map(|metadata| metadata.len())
+        .sum()
+}
+
 fn jobs(specs: &[InputSpec]) -> Vec<Job<'_>> {
     let mut jobs = Vec::new();
     for spec in specs {

@@ -212,6 +212,20 @@ impl TopologyBuilder {
         TopologyBuilder::default()
     }
 
+    /// Makes room for about `instances` more instances, so that merging a
+    /// large fleet does not grow the id table step by step. Only a hint:
+    /// any number may come.
+    ///
+    /// ```
+    /// let mut builder = rds_dr_topology::Topology::builder();
+    /// builder.reserve(100_000);
+    /// assert_eq!(builder.build().summary().instances, 0);
+    /// ```
+    pub fn reserve(&mut self, instances: usize) -> &mut Self {
+        self.ids.reserve(instances);
+        self
+    }
+
     /// Adds one capture (owned or borrowed). Captures can come in any order;
     /// the same source may come more than once (its records are united: a
     /// capture given twice changes nothing, and one source's records may be

@@ -406,7 +406,7 @@ impl IdInterner {
     }
 
     /// Room for `additional` more ids without growing.
-    fn reserve(&mut self, additional: usize) {
+    pub(crate) fn reserve(&mut self, additional: usize) {
         let want = self.len() + additional;
         if want * 8 <= self.slots.len() * 5 {
             return;

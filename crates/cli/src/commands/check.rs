@@ -32,7 +32,9 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
         CheckFormat::Text => text_report(&topology.report()),
     };
     crate::output::stdout(&text)?;
-    Ok(outcome(topology.findings(), args.fail_on))
+    let outcome = outcome(topology.findings(), args.fail_on);
+    gathered.end();
+    Ok(outcome)
 }
 
 /// Exit 1 when a finding is at or above the threshold.

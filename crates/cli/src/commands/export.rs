@@ -14,12 +14,7 @@ pub fn run(args: &ExportArgs, global: &GlobalArgs) -> Result<Outcome, CliError> 
         Some(path) => crate::output::write_file(path, text.as_bytes())?,
         None => crate::output::stdout_line(&text)?,
     }
-    crate::gather::warn_partial(&gathered, global);
-    Ok(if gathered.failed_targets > 0 {
-        Outcome::Findings
-    } else {
-        Outcome::Success
-    })
+    Ok(gathered.finish(global))
 }
 
 /// The topology crate's format for the command-line name.

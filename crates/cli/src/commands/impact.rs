@@ -26,10 +26,5 @@ pub fn run(args: &ImpactArgs, global: &GlobalArgs) -> Result<Outcome, CliError> 
             );
         }
     }
-    crate::gather::warn_partial(&gathered, global);
-    Ok(if gathered.failed_targets > 0 {
-        Outcome::Findings
-    } else {
-        Outcome::Success
-    })
+    Ok(gathered.finish(global))
 }

@@ -23,12 +23,7 @@ pub fn run(args: &TopologyArgs, global: &GlobalArgs) -> Result<Outcome, CliError
         }
     };
     crate::output::stdout_line(&text)?;
-    crate::gather::warn_partial(&gathered, global);
-    Ok(if gathered.failed_targets > 0 {
-        Outcome::Findings
-    } else {
-        Outcome::Success
-    })
+    Ok(gathered.finish(global))
 }
 
 /// `{"summary", "nodes", "edges", "groups"}`: nodes and edges with the
