@@ -169,10 +169,10 @@ pub fn for_each(
     Ok(count)
 }
 
-/// Reads the inputs and decodes each item with `decode` on several worker
-/// threads (one per available core, at most one per file), while `sink`
-/// takes the decoded items on the calling thread. Returns how many items
-/// there were.
+/// Reads the inputs and decodes each item with `decode` on several threads
+/// (the calling thread and a worker per other available core, at most one
+/// per file), while `sink` takes the decoded items on the calling thread.
+/// Returns how many items there were.
 ///
 /// The items reach `sink` in **no particular order** (files are decoded
 /// concurrently), so `sink` must not depend on the order; merging into a
@@ -190,10 +190,12 @@ pub fn for_each_decoded<T: Send>(
     mut sink: impl FnMut(T),
 ) -> Result<usize, InputError> {
     let jobs = jobs(specs);
+    // The calling thread decodes too, whenever no decoded item waits for
+    // it: one worker fewer than the cores, so no thread waits for a core.
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
-        .min(jobs.len())
-        .max(1);
+        .saturating_sub(1)
+        .min(jobs.len());
     // The next job to start; no job after `stop_after` (the lowest failed
     // job so far) is started, but every job before it is finished, so the
     // lowest failed job is always found. `stop_after` only goes down, so a
@@ -202,10 +204,19 @@ pub fn for_each_decoded<T: Send>(
     let next = AtomicUsize::new(0);
     let stop_after = AtomicUsize::new(usize::MAX);
     let (jobs, decode, next, stop_after) = (&jobs, &decode, &next, &stop_after);
+    // The next job not yet started, if any may still start.
+    let take = move || {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        (index < jobs.len() && index <= stop_after.load(Ordering::Relaxed)).then_some(index)
+    };
+    let failed = move |index: usize, error: InputError| {
+        stop_after.fetch_min(index, Ordering::Relaxed);
+        Some((index, error))
+    };
     std::thread::scope(|scope| {
         // Made in here so that `rx` is dropped when `sink` panics: a worker
         // blocked in `send` then gets an error and stops.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(workers);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(workers.max(1));
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let tx = tx.clone();
@@ -217,27 +228,52 @@ pub fn for_each_decoded<T: Send>(
                             <serde_json::Error as serde::de::Error>::custom("the merge stopped")
                         })
                     };
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        if index >= jobs.len() || index > stop_after.load(Ordering::Relaxed) {
-                            return None;
-                        }
+                    while let Some(index) = take() {
                         if let Err(error) = jobs[index].run(&mut send) {
-                            stop_after.fetch_min(index, Ordering::Relaxed);
                             // Every later index is higher: nothing more to do.
-                            return Some((index, error));
+                            return failed(index, error);
                         }
                     }
+                    None
                 })
             })
             .collect();
         drop(tx);
         let mut count = 0;
-        for decoded in rx {
-            count += 1;
-            sink(decoded);
+        let mut own_error = None;
+        let mut own_done = false;
+        loop {
+            // Merge what the workers decoded; when none waits, decode the
+            // next file here; when no file is left, wait for the workers.
+            let received = if own_done {
+                rx.recv().ok()
+            } else {
+                rx.try_recv().ok()
+            };
+            if let Some(decoded) = received {
+                count += 1;
+                sink(decoded);
+                continue;
+            }
+            if own_done {
+                break;
+            }
+            let Some(index) = take() else {
+                own_done = true;
+                continue;
+            };
+            let mut merge_here = |item: Item<'_>| {
+                let decoded = decode(item)?;
+                count += 1;
+                sink(decoded);
+                Ok(())
+            };
+            if let Err(error) = jobs[index].run(&mut merge_here) {
+                own_error = failed(index, error);
+                own_done = true;
+            }
         }
-        let mut first: Option<(usize, InputError)> = None;
+        let mut first: Option<(usize, InputError)> = own_error;
         for handle in handles {
             let failed = handle
                 .join()
