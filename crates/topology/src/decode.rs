@@ -8,7 +8,7 @@
 //! not handle:
 //!
 //! 1. [`scan`]: a scanner for captures of exactly the usual shape (no
-//!    escapes, no unknown fields), about twice as fast as serde;
+//!    escapes, no unknown fields), about 1.5 times as fast as serde;
 //! 2. serde with borrowed strings, its visitors writing straight into the
 //!    flat arrays (`DeserializeSeed`, no value per record): at least as
 //!    strict as the model's types, it gives up on a malformed record or peer,

@@ -2,9 +2,9 @@
 //!
 //! Nearly every capture is compact JSON holding only the fields the API
 //! returns: strings without escapes, `null`, objects and arrays of the known
-//! fields. This scanner reads that shape byte by byte, straight into a
-//! [`FlatOut`], about twice as fast as going through serde's visitors, and
-//! gives up (`None`) on anything else: an unknown or repeated field, an
+//! fields. This scanner reads that shape in one pass (strings eight bytes at
+//! a time), straight into a [`FlatOut`], about 1.5 times as fast as serde's
+//! visitors on a large fleet, and gives up (`None`) on anything else: an unknown or repeated field, an
 //! escape, a number, a value of an unexpected type, bad syntax. The caller
 //! then decodes the same bytes with serde (the seed types of the parent
 //! module), which decides the unusual cases exactly as before.
