@@ -42,35 +42,12 @@ async fn secrets_never_reach_the_logs_at_trace_level() {
         .start()
         .await
         .unwrap();
-    let client = client();
     let now = SystemTime::now();
-    let ok = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &credentials,
-        now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let ok = get_relations(&fake, P_NORTH, &credentials, now).await;
     assert_eq!(ok.status(), 200);
     let wrong =
         Credentials::new(AK, "WrongSecretKeyWrongSecretKeyWrongSecret0").with_security_token(TOKEN);
-    let refused = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &wrong,
-        now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let refused = get_relations(&fake, P_NORTH, &wrong, now).await;
     assert_eq!(refused.status(), 401);
     fake.shutdown().await;
 

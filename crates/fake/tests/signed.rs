@@ -22,18 +22,7 @@ async fn a_correctly_signed_request_passes() {
         .unwrap();
     let client = client();
     let now = SystemTime::now();
-    let response = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &credentials,
-        now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = get_relations(&fake, P_NORTH, &credentials, now).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, body_north());
@@ -81,18 +70,7 @@ async fn a_wrong_secret_key_is_apigw_0301_with_a_request_id() {
         .await
         .unwrap();
     let wrong = Credentials::new(AK, "WrongSecretKeyWrongSecretKeyWrongSecret0");
-    let response = signed_get(
-        &client(),
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &wrong,
-        SystemTime::now(),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = get_relations(&fake, P_NORTH, &wrong, SystemTime::now()).await;
     let (status, code, request_id, message) = error_parts(response).await;
     assert_eq!((status, code.as_str()), (401, "APIGW.0301"));
     assert_eq!(request_id.len(), 32);
@@ -107,18 +85,7 @@ async fn a_wrong_secret_key_is_apigw_0301_with_a_request_id() {
 
     // An unknown access key is refused the same way.
     let stranger = Credentials::new("SOMEOTHERAKSOMEOTHER", SK);
-    let response = signed_get(
-        &client(),
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &stranger,
-        SystemTime::now(),
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = get_relations(&fake, P_NORTH, &stranger, SystemTime::now()).await;
     let (status, code, _, _) = error_parts(response).await;
     assert_eq!((status, code.as_str()), (401, "APIGW.0301"));
 }
@@ -131,40 +98,23 @@ async fn a_date_twenty_minutes_off_is_apigw_0303() {
         .start()
         .await
         .unwrap();
-    let client = client();
     for time in [
         SystemTime::now() - Duration::from_secs(20 * 60),
         SystemTime::now() + Duration::from_secs(20 * 60),
     ] {
-        let response = signed_get(
-            &client,
-            &fake,
-            &relations_path(P_NORTH),
-            &[],
-            Some(P_NORTH),
-            &credentials,
-            time,
-        )
-        .send()
-        .await
-        .unwrap();
+        let response = get_relations(&fake, P_NORTH, &credentials, time).await;
         let (status, code, request_id, _) = error_parts(response).await;
         assert_eq!((status, code.as_str()), (401, "APIGW.0303"));
         assert!(!request_id.is_empty());
     }
     // Ten minutes off is within the gateway's 15 minutes.
-    let response = signed_get(
-        &client,
+    let response = get_relations(
         &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
+        P_NORTH,
         &credentials,
         SystemTime::now() - Duration::from_secs(10 * 60),
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(response.status(), 200);
 }
 
@@ -178,32 +128,9 @@ async fn the_server_clock_can_be_injected() {
         .start()
         .await
         .unwrap();
-    let client = client();
-    let at_server_time = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &credentials,
-        server_now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let at_server_time = get_relations(&fake, P_NORTH, &credentials, server_now).await;
     assert_eq!(at_server_time.status(), 200);
-    let at_real_time = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &credentials,
-        SystemTime::now(),
-    )
-    .send()
-    .await
-    .unwrap();
+    let at_real_time = get_relations(&fake, P_NORTH, &credentials, SystemTime::now()).await;
     let (status, code, _, _) = error_parts(at_real_time).await;
     assert_eq!((status, code.as_str()), (401, "APIGW.0303"));
 }
@@ -216,37 +143,14 @@ async fn a_required_security_token_must_be_sent_and_signed() {
         .start()
         .await
         .unwrap();
-    let client = client();
     let now = SystemTime::now();
 
-    let ok = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &with_token,
-        now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let ok = get_relations(&fake, P_NORTH, &with_token, now).await;
     assert_eq!(ok.status(), 200);
 
     // Signed correctly with AK/SK, but no token.
     let without = Credentials::new(AK, SK);
-    let response = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &without,
-        now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = get_relations(&fake, P_NORTH, &without, now).await;
     let (status, code, _, message) = error_parts(response).await;
     assert_eq!((status, code.as_str()), (401, "APIGW.0301"));
     assert!(!message.contains(TOKEN), "{message}");
@@ -254,18 +158,7 @@ async fn a_required_security_token_must_be_sent_and_signed() {
     // Another token.
     let other =
         Credentials::new(AK, SK).with_security_token("AnotherTokenAnotherTokenAnotherToken");
-    let response = signed_get(
-        &client,
-        &fake,
-        &relations_path(P_NORTH),
-        &[],
-        Some(P_NORTH),
-        &other,
-        now,
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = get_relations(&fake, P_NORTH, &other, now).await;
     let (status, code, _, message) = error_parts(response).await;
     assert_eq!((status, code.as_str()), (401, "APIGW.0301"));
     assert!(

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use rds_dr_api::{DrRelationsApi, RequestOptions};
+use rds_dr_api::RequestOptions;
 use rds_dr_http::{Environment, HttpClient};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -54,10 +54,7 @@ async fn proxy_from_the_environment_and_no_proxy() {
         .environment(env)
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
     assert_eq!(proxy.heads().len(), 1);
     assert!(proxy.heads()[0].starts_with(&format!("GET {endpoint}/v3/")));
 
@@ -78,10 +75,7 @@ async fn proxy_from_the_environment_and_no_proxy() {
         .environment(env.clone())
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
 
     // no_proxy(): the variables are ignored.
     let env = Environment::from_map([("HTTP_PROXY", proxy.url())]);
@@ -92,10 +86,7 @@ async fn proxy_from_the_environment_and_no_proxy() {
         .no_proxy()
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
     assert_eq!(
         proxy.heads().len(),
         1,
@@ -110,10 +101,7 @@ async fn proxy_from_the_environment_and_no_proxy() {
         .environment(env)
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), rds_dr_api::ErrorKind::Connect, "{error}");
     assert_eq!(proxy.heads().len(), 1);
 }
@@ -129,10 +117,7 @@ async fn bare_host_port_proxy_and_bad_values() {
         .environment(Environment::from_map([("ALL_PROXY", bare)]))
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
     assert_eq!(proxy.heads().len(), 1);
 
     let error = HttpClient::builder()

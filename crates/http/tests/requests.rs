@@ -144,14 +144,8 @@ async fn every_attempt_is_signed_anew() {
         .clock(move || known_time() + Duration::from_secs(61 * t.fetch_add(1, Ordering::SeqCst)))
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
+    list(&client).await.unwrap();
     let received = server.received_requests().await.unwrap();
     let dates: Vec<String> = received
         .iter()
@@ -182,10 +176,7 @@ async fn language_option_beats_the_default() {
         language: Some(Language::ZhCn),
     };
     client.list_dr_relations(&target(), &zh).await.unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
     let received = server.received_requests().await.unwrap();
     assert_eq!(
         header(&header_pairs(&received[0]), "X-Language"),
@@ -209,10 +200,7 @@ async fn endpoint_with_a_path_prefix() {
     let client = client_for(&format!("{}/gateway/", server.uri()), credentials())
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
     let received = server.received_requests().await.unwrap();
     verify_received(&received[0], &credentials(), SystemTime::now()).unwrap();
 }
@@ -245,10 +233,7 @@ async fn two_503s_then_200_through_retrying() {
         .build()
         .unwrap();
     let retrying = Retrying::new(client, policy, rds_dr_http::TokioClock);
-    let response = retrying
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    let response = list(&retrying).await.unwrap();
     assert_eq!(response.instance_dr_relations.len(), 1);
     let received = server.received_requests().await.unwrap();
     assert_eq!(received.len(), 3);
@@ -272,10 +257,7 @@ async fn throttled_with_retry_after() {
     let client = client_for(&server.uri(), temporary_credentials())
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Throttled);
     assert!(error.is_throttled());
     assert_eq!(error.retry_after(), Some(Duration::from_secs(2)));
@@ -302,10 +284,7 @@ async fn retry_after_as_an_http_date() {
         .clock(known_time)
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Server);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(10)));
     assert_eq!(
@@ -329,10 +308,7 @@ async fn stalled_server_hits_the_read_timeout() {
         .read_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert!(error.is_timeout());
     assert!(error.maybe_sent());
@@ -353,10 +329,7 @@ async fn body_that_stalls_midway_hits_the_read_timeout() {
         .read_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert!(error.is_retryable());
 }
@@ -450,10 +423,7 @@ async fn error_body_shapes() {
         let client = client_for(&server.uri(), temporary_credentials())
             .build()
             .unwrap();
-        let error = client
-            .list_dr_relations(&target(), &RequestOptions::default())
-            .await
-            .unwrap_err();
+        let error = list(&client).await.unwrap_err();
         assert_eq!(error.kind(), case.kind, "{}", case.body);
         assert_eq!(error.status(), Some(case.status));
         assert_eq!(error.code(), case.code, "{}", case.body);
@@ -480,10 +450,7 @@ async fn body_over_the_cap() {
         .max_response_bytes(100)
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert!(error.message().contains("100-byte limit"), "{error}");
     assert!(error.message().contains("max_response_bytes"), "{error}");
@@ -499,10 +466,7 @@ async fn body_over_the_cap() {
         .max_response_bytes(100)
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert!(error.message().contains("100-byte limit"), "{error}");
 
@@ -511,10 +475,7 @@ async fn body_over_the_cap() {
         .max_response_bytes(BODY.len() as u64)
         .build()
         .unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
 }
 
 #[tokio::test]
@@ -549,10 +510,7 @@ async fn truncated_body_is_a_retryable_error() {
 async fn connection_closed_before_any_answer() {
     let server = RawServer::start(Vec::new(), After::Close).await;
     let client = client_for(&server.url(), credentials()).build().unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
     assert!(error.maybe_sent());
     assert!(error.is_retryable());
@@ -566,10 +524,7 @@ async fn non_json_and_short_json_bodies() {
         .mount(&server)
         .await;
     let client = client_for(&server.uri(), credentials()).build().unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert!(error.message().contains("body is not JSON"), "{error}");
     // The raw call still hands the body over as received.
@@ -606,10 +561,7 @@ async fn redirects_are_not_followed() {
     let client = client_for(&server.uri(), temporary_credentials())
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.status(), Some(302));
     assert_eq!(error.kind(), ErrorKind::Service);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -621,10 +573,7 @@ async fn connection_refused() {
     let client = client_for(&format!("http://127.0.0.1:{port}"), credentials())
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
     assert!(!error.maybe_sent());
     assert!(error.is_retryable());
@@ -637,10 +586,7 @@ async fn tls_to_a_plain_http_server() {
     let client = client_for(&format!("https://127.0.0.1:{port}"), credentials())
         .build()
         .unwrap();
-    let error = client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err();
+    let error = list(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Tls, "{error}");
     assert!(!error.is_retryable());
 }
@@ -817,8 +763,5 @@ async fn error_for(template: ResponseTemplate) -> ApiError {
         .mount(&server)
         .await;
     let client = client_for(&server.uri(), credentials()).build().unwrap();
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap_err()
+    list(&client).await.unwrap_err()
 }

@@ -7,7 +7,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use rds_dr_api::{DrRelationsApi, RequestOptions};
 use rds_dr_http::credentials::Chain;
 use rds_dr_http::{ApiError, Environment, HttpClient};
 use wiremock::matchers::{method, path};
@@ -74,10 +73,7 @@ async fn nothing_secret_at_trace_level() {
         .build()
         .unwrap();
     assert_eq!(client.project_id(REGION).await.unwrap(), PROJECT);
-    client
-        .list_dr_relations(&target(), &RequestOptions::default())
-        .await
-        .unwrap();
+    list(&client).await.unwrap();
     let debug = format!("{client:?}");
 
     // Failing calls of several kinds.
@@ -91,12 +87,7 @@ async fn nothing_secret_at_trace_level() {
     let client = client_for(&failing.uri(), temporary_credentials())
         .build()
         .unwrap();
-    errors.push(
-        client
-            .list_dr_relations(&target(), &RequestOptions::default())
-            .await
-            .unwrap_err(),
-    );
+    errors.push(list(&client).await.unwrap_err());
     errors.push(client.project_id(REGION).await.unwrap_err());
     let truncated = RawServer::start(
         format!(
@@ -110,22 +101,12 @@ async fn nothing_secret_at_trace_level() {
     let client = client_for(&truncated.url(), temporary_credentials())
         .build()
         .unwrap();
-    errors.push(
-        client
-            .list_dr_relations(&target(), &RequestOptions::default())
-            .await
-            .unwrap_err(),
-    );
+    errors.push(list(&client).await.unwrap_err());
     let port = closed_port().await;
     let client = client_for(&format!("http://127.0.0.1:{port}"), temporary_credentials())
         .build()
         .unwrap();
-    errors.push(
-        client
-            .list_dr_relations(&target(), &RequestOptions::default())
-            .await
-            .unwrap_err(),
-    );
+    errors.push(list(&client).await.unwrap_err());
     let missing = Chain::builder()
         .environment(Environment::from_map([
             ("HUAWEICLOUD_SDK_SK", SK),

@@ -116,6 +116,28 @@ pub fn signed_get(
     builder
 }
 
+/// A signed `GET` of `project_id`'s DR relations (with `X-Project-Id`),
+/// sent.
+pub async fn get_relations(
+    fake: &RunningFake,
+    project_id: &str,
+    credentials: &Credentials,
+    time: SystemTime,
+) -> reqwest::Response {
+    signed_get(
+        &client(),
+        fake,
+        &relations_path(project_id),
+        &[],
+        Some(project_id),
+        credentials,
+        time,
+    )
+    .send()
+    .await
+    .expect("the fake answers")
+}
+
 /// Status, error code and request id (header and body) of an error answer.
 pub async fn error_parts(response: reqwest::Response) -> (u16, String, String, String) {
     let status = response.status().as_u16();

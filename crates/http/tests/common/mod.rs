@@ -37,6 +37,14 @@ pub fn target() -> rds_dr_api::Target {
     rds_dr_api::Target::new(REGION, PROJECT)
 }
 
+/// One ListDrRelations call for [`target`] with the default options.
+pub async fn list(
+    api: &impl rds_dr_api::DrRelationsApi,
+) -> Result<rds_dr_api::ListDrRelationsResponse, ApiError> {
+    api.list_dr_relations(&target(), &rds_dr_api::RequestOptions::default())
+        .await
+}
+
 /// A client whose RDS and IAM calls all go to `base`, with the given
 /// credentials, no proxy and an empty environment.
 pub fn client_for(base: &str, credentials: Credentials) -> HttpClientBuilder {
