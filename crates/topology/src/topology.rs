@@ -426,24 +426,31 @@ impl Topology {
 
     // ----- build passes ---------------------------------------------------
 
-    /// Every location claim about `node`, own records first (in source order).
-    fn claims_about(&self, node: u32, out: &mut Vec<(Loc, Prov)>) {
+    /// Every location claim about `node` (for [`Topology::location_claims`],
+    /// which sorts them): its own records, then what the records of its
+    /// primaries and DRs say of it.
+    fn claims_about(&self, node: u32) -> Vec<(Loc, Prov)> {
         let first = self.locals.partition_point(|&(x, _)| x < node);
         let len = self.locals[first..]
             .iter()
             .take_while(|&&(x, _)| x == node)
             .count();
-        self.claims_with(node, first..first + len, out);
-    }
-
-    /// [`Self::claims_about`] with the node's own records already located
-    /// (`self.locals[locals]`).
-    fn claims_with(&self, node: u32, locals: std::ops::Range<usize>, out: &mut Vec<(Loc, Prov)>) {
-        self.own_claims(locals, out);
-        for e in self.graph.edges_directed(ix(node), Incoming) {
-            for c in self.edge_claims(e.weight()) {
-                if c.side == Side::Primary {
-                    let via = Some((nid(e.source()), Side::Primary));
+        let mut out = Vec::new();
+        self.own_claims(first..first + len, &mut out);
+        // A primary's record speaks of its DRs, a DR's of its primary.
+        for (direction, side) in [(Incoming, Side::Primary), (Outgoing, Side::Dr)] {
+            for e in self.graph.edges_directed(ix(node), direction) {
+                let record = if direction == Incoming {
+                    e.source()
+                } else {
+                    e.target()
+                };
+                for c in self
+                    .edge_claims(e.weight())
+                    .iter()
+                    .filter(|c| c.side == side)
+                {
+                    let via = Some((nid(record), side));
                     out.push((
                         c.peer,
                         Prov {
@@ -454,19 +461,16 @@ impl Topology {
                 }
             }
         }
-        for e in self.graph.edges_directed(ix(node), Outgoing) {
-            for c in self.edge_claims(e.weight()) {
-                if c.side == Side::Dr {
-                    let via = Some((nid(e.target()), Side::Dr));
-                    out.push((
-                        c.peer,
-                        Prov {
-                            source: c.source,
-                            via,
-                        },
-                    ));
-                }
-            }
+        out
+    }
+
+    /// Where a source's own records place their instances.
+    fn source_loc(&self, source: u32) -> Loc {
+        let (region, project) = self.sources[source as usize];
+        Loc {
+            region: Some(region),
+            project: Some(project),
+            name: None,
         }
     }
 
@@ -474,20 +478,15 @@ impl Topology {
     /// in source order, into `out` (cleared first).
     fn own_claims(&self, locals: std::ops::Range<usize>, out: &mut Vec<(Loc, Prov)>) {
         out.clear();
-        for &(_, s) in &self.locals[locals] {
-            let (region, project) = self.sources[s as usize];
-            out.push((
-                Loc {
-                    region: Some(region),
-                    project: Some(project),
-                    name: None,
-                },
+        out.extend(self.locals[locals].iter().map(|&(_, s)| {
+            (
+                self.source_loc(s),
                 Prov {
                     source: s,
                     via: None,
                 },
-            ));
-        }
+            )
+        }));
     }
 
     fn edge_claims(&self, e: &EdgeData) -> &[Claim] {
@@ -511,14 +510,11 @@ impl Topology {
                 cursor += 1;
             }
             claims.clear();
-            claims.extend(self.locals[first..cursor].iter().map(|&(_, s)| {
-                let (region, project) = self.sources[s as usize];
-                Loc {
-                    region: Some(region),
-                    project: Some(project),
-                    name: None,
-                }
-            }));
+            claims.extend(
+                self.locals[first..cursor]
+                    .iter()
+                    .map(|&(_, s)| self.source_loc(s)),
+            );
             claims.extend(about.of(node).iter().map(|&(loc, _)| loc));
             let has_local = cursor > first;
             let key = |l: &Loc| {
@@ -1210,9 +1206,8 @@ impl Topology {
         let Some(node) = self.ids.find(id) else {
             return Vec::new();
         };
-        let mut claims = Vec::new();
-        self.claims_about(node, &mut claims);
-        let mut out: Vec<LocationClaim<'_>> = claims
+        let mut out: Vec<LocationClaim<'_>> = self
+            .claims_about(node)
             .into_iter()
             .map(|(loc, prov)| LocationClaim {
                 source: self.source_ref(prov.source),
@@ -1356,11 +1351,11 @@ impl Topology {
     }
 }
 
-/// The peer claims about every node, grouped by node, each group in the
-/// order [`Topology::claims_with`] gives after the own records: the
+/// The peer claims about every node, grouped by node, each group in a fixed
+/// order (it decides the order of the sources in conflict messages): the
 /// primary-side claims of the incoming edges, then the DR-side claims of the
-/// outgoing ones, edges newest first as petgraph iterates them (descending
-/// other end), each edge's claims in order.
+/// outgoing ones, edges by descending other end, each edge's claims in
+/// order.
 pub(crate) struct PeerClaims<'a> {
     /// `start[node]..start[node + 1]` in `about`.
     start: Vec<u32>,
