@@ -44,11 +44,12 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     let started = std::time::Instant::now();
     // Compact captures take about 270 bytes an instance; guessing low only
     // costs a growth step.
-    let guess = crate::inputs::total_bytes(&inputs) / BYTES_PER_INSTANCE;
+    let files = crate::inputs::Files::resolve(&inputs);
+    let guess = files.total_bytes() / BYTES_PER_INSTANCE;
     builder.reserve(usize::try_from(guess).map_or(MAX_GUESS, |g| g.min(MAX_GUESS)));
     // Reading and decoding on worker threads, merging on this one.
     let count = crate::inputs::for_each_decoded(
-        &inputs,
+        &files,
         |item| match item {
             Item::Envelope(bytes) => TopologyBuilder::decode_capture(bytes),
             Item::Raw { source, body } => TopologyBuilder::decode_records(source, body),

@@ -169,7 +169,7 @@ pub fn for_each(
     Ok(count)
 }
 
-/// Reads the inputs and decodes each item with `decode` on several threads
+/// Reads the files and decodes each item with `decode` on several threads
 /// (the calling thread and a worker per other available core, at most one
 /// per file), while `sink` takes the decoded items on the calling thread.
 /// Returns how many items there were.
@@ -185,11 +185,11 @@ pub fn for_each(
 /// given items from any file, before or after the bad one. If `sink`
 /// panics, the workers stop and the panic goes on.
 pub fn for_each_decoded<T: Send>(
-    specs: &[InputSpec],
+    files: &Files<'_>,
     decode: impl Fn(Item<'_>) -> Result<T, serde_json::Error> + Sync,
     mut sink: impl FnMut(T),
 ) -> Result<usize, InputError> {
-    let jobs = jobs(specs);
+    let jobs = &files.0;
     // The calling thread decodes too, whenever no decoded item waits for
     // it: one worker fewer than the cores, so no thread waits for a core.
     let workers = std::thread::available_parallelism()
@@ -291,6 +291,31 @@ pub fn for_each_decoded<T: Send>(
     })
 }
 
+/// The inputs resolved to files, in reading order (directories listed once).
+pub struct Files<'a>(Vec<Job<'a>>);
+
+impl<'a> Files<'a> {
+    /// Lists the inputs' files; an input that cannot be resolved (missing,
+    /// an empty directory, ...) stays in its place as its error, reported
+    /// when reading gets there.
+    pub fn resolve(specs: &'a [InputSpec]) -> Self {
+        Files(jobs(specs))
+    }
+
+    /// The total size of the files that can be found, to size the merge.
+    pub fn total_bytes(&self) -> u64 {
+        self.0
+            .iter()
+            .filter_map(|job| match job {
+                Job::File(path) => std::fs::metadata(path).ok(),
+                Job::Raw { path, .. } => std::fs::metadata(path).ok(),
+                Job::Failed(_) => None,
+            })
+            .map(|metadata| metadata.len())
+            .sum()
+    }
+}
+
 type Sink<'s> = dyn FnMut(Item<'_>) -> Result<(), serde_json::Error> + 's;
 
 /// One unit of reading: a file, in reading order.
@@ -317,20 +342,6 @@ impl Job<'_> {
 /// The inputs as files in reading order: a directory becomes its files in
 /// name order, and an input that fails to resolve becomes its error, in its
 /// place.
-/// The total size of the input files (those that can be found), to size
-/// the merge's tables.
-pub fn total_bytes(specs: &[InputSpec]) -> u64 {
-    jobs(specs)
-        .iter()
-        .filter_map(|job| match job {
-            Job::File(path) => std::fs::metadata(path).ok(),
-            Job::Raw { path, .. } => std::fs::metadata(path).ok(),
-            Job::Failed(_) => None,
-        })
-        .map(|metadata| metadata.len())
-        .sum()
-}
-
 fn jobs(specs: &[InputSpec]) -> Vec<Job<'_>> {
     let mut jobs = Vec::new();
     for spec in specs {
@@ -708,7 +719,7 @@ mod tests {
         assert_eq!(expected.len(), 40 + 3 + 1);
         let caller = std::thread::current().id();
         let mut got = Vec::new();
-        let count = for_each_decoded(&specs, decode_capture, |capture| {
+        let count = for_each_decoded(&Files::resolve(&specs), decode_capture, |capture| {
             assert_eq!(std::thread::current().id(), caller, "sink on the caller");
             got.push(capture);
         })
@@ -738,7 +749,8 @@ mod tests {
         let expected = load(&specs).expect_err("7th");
         assert_eq!(expected.path(), files[6]);
         for _ in 0..20 {
-            let err = for_each_decoded(&specs, decode_capture, drop).expect_err("7th");
+            let err =
+                for_each_decoded(&Files::resolve(&specs), decode_capture, drop).expect_err("7th");
             assert_eq!(err, expected);
             assert!(err.to_string().contains("f06.json: not JSON"), "{err}");
         }
@@ -754,7 +766,8 @@ mod tests {
             InputSpec::Path(path),
             InputSpec::Path(dir.path().to_owned()),
         ];
-        let err = for_each_decoded(&specs, decode_capture, drop).expect_err("line 2");
+        let err =
+            for_each_decoded(&Files::resolve(&specs), decode_capture, drop).expect_err("line 2");
         assert_eq!(err.line(), Some(2));
         assert!(
             err.to_string().contains("x.jsonl line 2: not JSON"),
@@ -774,7 +787,8 @@ mod tests {
             InputSpec::Path(missing.clone()),
             InputSpec::Path(empty.path().to_owned()),
         ];
-        let err = for_each_decoded(&specs, decode_capture, drop).expect_err("missing");
+        let err =
+            for_each_decoded(&Files::resolve(&specs), decode_capture, drop).expect_err("missing");
         assert_eq!(err.path(), missing);
         assert!(err.to_string().contains("cannot read"), "{err}");
         assert_eq!(err, load(&specs).expect_err("missing"));
@@ -783,7 +797,8 @@ mod tests {
             InputSpec::Path(empty.path().to_owned()),
             InputSpec::Path(missing),
         ];
-        let err = for_each_decoded(&specs, decode_capture, drop).expect_err("empty");
+        let err =
+            for_each_decoded(&Files::resolve(&specs), decode_capture, drop).expect_err("empty");
         assert!(err.to_string().contains("no *.json"), "{err}");
         assert_eq!(err, load(&specs).expect_err("empty"));
     }
@@ -799,7 +814,7 @@ mod tests {
         std::thread::spawn(move || {
             let mut seen = 0;
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                for_each_decoded(&specs, decode_capture, |_| {
+                for_each_decoded(&Files::resolve(&specs), decode_capture, |_| {
                     seen += 1;
                     if seen == 3 {
                         panic!("sink gave up");
