@@ -26,6 +26,17 @@ fn sources(captures: &[Capture]) -> Vec<Source> {
 }
 
 /// `rds-dr ARGS --endpoint URL --iam-endpoint URL` with AK/SK in the environment.
+/// Runs a `relations` command, which must exit 0 and print `expected`.
+fn prints_body(
+    command: &mut assert_cmd::Command,
+    expected: &rds_dr_model::ListDrRelationsResponse,
+) {
+    let output = command.output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(body, serde_json::to_value(expected).expect("encode"));
+}
+
 fn live(url: &str, args: &[String]) -> assert_cmd::Command {
     let mut command = rds_dr();
     command
@@ -411,33 +422,23 @@ fn relations_prints_the_body_as_received() {
         .find(|c| c.source.region == "cn-east-3")
         .expect("the demo fleet has cn-east-3");
     // The project id is discovered through IAM (one project in cn-east-3).
-    let output = live(
-        &fake.url(),
-        &strings(&["relations", "--region", "cn-east-3"]),
-    )
-    .output()
-    .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(
-        body,
-        serde_json::to_value(&shanghai.response).expect("encode")
+    prints_body(
+        &mut live(
+            &fake.url(),
+            &strings(&["relations", "--region", "cn-east-3"]),
+        ),
+        &shanghai.response,
     );
 
     // `--language` sends a signed X-Language; the signature-checking fake
     // accepts it and answers the same body.
     for language in ["zh-cn", "en-us"] {
-        let output = live(
-            &fake.url(),
-            &strings(&["relations", "--region", "cn-east-3", "--language", language]),
-        )
-        .output()
-        .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-        let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-        assert_eq!(
-            body,
-            serde_json::to_value(&shanghai.response).expect("encode")
+        prints_body(
+            &mut live(
+                &fake.url(),
+                &strings(&["relations", "--region", "cn-east-3", "--language", language]),
+            ),
+            &shanghai.response,
         );
     }
 
@@ -486,30 +487,23 @@ fn relations_prints_the_body_as_received() {
         .iter()
         .max_by(|a, b| a.source.cmp(&b.source))
         .expect("two");
-    let output = live(
-        &fake.url(),
-        &strings(&["relations", "--region", "cn-north-4"]),
-    )
-    .output()
-    .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(
-        body,
-        serde_json::to_value(&default.response).expect("encode")
+    prints_body(
+        &mut live(
+            &fake.url(),
+            &strings(&["relations", "--region", "cn-north-4"]),
+        ),
+        &default.response,
     );
 
     // The environment's project id beats discovery.
-    let output = live(
-        &fake.url(),
-        &strings(&["relations", "--region", "cn-north-4"]),
-    )
-    .env("HUAWEICLOUD_SDK_PROJECT_ID", &other.source.project_id)
-    .output()
-    .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(body, serde_json::to_value(&other.response).expect("encode"));
+    prints_body(
+        live(
+            &fake.url(),
+            &strings(&["relations", "--region", "cn-north-4"]),
+        )
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", &other.source.project_id),
+        &other.response,
+    );
 
     // A region without projects: discovery fails, exit 2, saying so.
     let output = live(
