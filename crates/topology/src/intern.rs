@@ -573,22 +573,9 @@ fn sort_packed(slots: Vec<Slot>) -> Vec<Slot> {
     let bits = (usize::BITS - n.leading_zeros())
         .saturating_sub(2)
         .clamp(6, 24);
-    let bucket = |s: &Slot| (s.hi >> (64 - bits)) as usize;
-    let mut start = vec![0u32; (1 << bits) + 1];
-    for s in &slots {
-        start[bucket(s) + 1] += 1;
-    }
-    for i in 0..1 << bits {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut out = vec![FREE; n];
-    for s in slots {
-        let at = &mut fill[bucket(&s)];
-        out[*at as usize] = s;
-        *at += 1;
-    }
-    drop(fill);
+    let bucket = |s: &&Slot| (s.hi >> (64 - bits)) as usize;
+    let (mut out, start) = crate::bucket::bucket_by(slots.iter(), 1 << bits, bucket, |&&s| s);
+    drop(slots);
     for w in start.windows(2) {
         if w[1] - w[0] > 1 {
             out[w[0] as usize..w[1] as usize].sort_unstable_by_key(key);

@@ -92,6 +92,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod bucket;
 mod builder;
 mod decode;
 pub mod export;

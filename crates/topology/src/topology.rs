@@ -10,6 +10,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableGraph};
 use petgraph::visit::{EdgeRef, NodeFiltered};
 use serde_json::{Value, json};
 
+use crate::bucket::bucket_by;
 use crate::builder::{Loc, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
 use crate::intern::{FastHash, IdTable, Strings, Sym};
@@ -265,8 +266,12 @@ impl Topology {
             parallel,
             || {
                 let ids = sorted_ids.into_table();
-                let locals = locals.into_iter().map(|(x, s)| (node(x), source(s)));
-                let (mut locals, starts) = bucket_by(locals.collect(), n, |l| l.0 as usize);
+                let (mut locals, starts) = bucket_by(
+                    locals.iter(),
+                    n,
+                    |&&(x, _)| node(x) as usize,
+                    |&&(x, s)| (node(x), source(s)),
+                );
                 for w in starts.windows(2) {
                     if w[1] - w[0] > 1 {
                         locals[w[0] as usize..w[1] as usize].sort_unstable();
@@ -1371,38 +1376,27 @@ impl<'a> PeerClaims<'a> {
     /// (`claims[ends[k - 1]..ends[k]]` for edge `k`).
     fn new(n: usize, pairs: &'a [(u32, u32)], ends: &'a [u32], claims: &'a [Claim]) -> Self {
         let edge_claims = |k: usize| k.checked_sub(1).map_or(0, |j| ends[j])..ends[k];
-        let mut start = vec![0u32; n + 1];
-        for (k, &(p, d)) in pairs.iter().enumerate() {
-            for c in edge_claims(k) {
-                let about = match claims[c as usize].side {
-                    Side::Primary => d,
-                    Side::Dr => p,
-                };
-                start[about as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut about = vec![(Loc::default(), 0); start[n] as usize];
-        for side in [Side::Primary, Side::Dr] {
-            for (k, &(p, d)) in pairs.iter().enumerate().rev() {
-                for c in edge_claims(k) {
-                    let claim = &claims[c as usize];
-                    if claim.side != side {
-                        continue;
-                    }
-                    let node = match side {
-                        Side::Primary => d,
-                        Side::Dr => p,
-                    };
-                    let at = &mut fill[node as usize];
-                    about[*at as usize] = (claim.peer, c);
-                    *at += 1;
-                }
-            }
-        }
+        // The claims in the order they are kept, each with the node it is
+        // about: primary-side ones (about the DR), then DR-side ones (about
+        // the primary), edges by descending other end.
+        let ordered = [Side::Primary, Side::Dr].into_iter().flat_map(move |side| {
+            pairs
+                .iter()
+                .enumerate()
+                .rev()
+                .flat_map(move |(k, &(p, d))| {
+                    let about = if side == Side::Primary { d } else { p };
+                    edge_claims(k)
+                        .filter(move |&c| claims[c as usize].side == side)
+                        .map(move |c| (about, c))
+                })
+        });
+        let (about, start) = bucket_by(
+            ordered,
+            n,
+            |&(node, _)| node as usize,
+            |&(_, c)| (claims[c as usize].peer, c),
+        );
         PeerClaims {
             start,
             about,
@@ -1488,23 +1482,7 @@ fn edge_claims(
     // only one more array is made), then each primary's (few) claims by
     // DR, side and source, and in a canonical order (peer locations as
     // text: interned symbols depend on the order the captures came in).
-    let mut starts = vec![0u32; n + 1];
-    for e in &raw {
-        starts[e.primary as usize + 1] += 1;
-    }
-    for i in 0..n {
-        starts[i + 1] += starts[i];
-    }
-    let mut items = Vec::new();
-    if let Some(first) = raw.first() {
-        items = vec![item(first); raw.len()];
-        let mut fill = starts.clone();
-        for e in &raw {
-            let at = &mut fill[e.primary as usize];
-            items[*at as usize] = item(e);
-            *at += 1;
-        }
-    }
+    let (mut items, starts) = bucket_by(raw.iter(), n, |e| e.primary as usize, |e| item(e));
     drop(raw);
     let text = |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
     for w in starts.windows(2) {
@@ -1542,30 +1520,6 @@ fn edge_claims(
         ends.push(claims.len() as u32);
     }
     (pairs, ends, claims)
-}
-
-/// `items` ordered by `key` (below `n`) with a counting sort, the order
-/// among equal keys kept; and where each key's items start (`n + 1`
-/// entries).
-fn bucket_by<T: Copy>(items: Vec<T>, n: usize, key: impl Fn(&T) -> usize) -> (Vec<T>, Vec<u32>) {
-    let mut starts = vec![0u32; n + 1];
-    for item in &items {
-        starts[key(item) + 1] += 1;
-    }
-    for i in 0..n {
-        starts[i + 1] += starts[i];
-    }
-    let Some(&first) = items.first() else {
-        return (items, starts);
-    };
-    let mut fill = starts.clone();
-    let mut out = vec![first; items.len()];
-    for item in items {
-        let at = &mut fill[key(&item)];
-        out[*at as usize] = item;
-        *at += 1;
-    }
-    (out, starts)
 }
 
 /// The graph: a node per instance (its data filled in later), an edge per
@@ -1653,20 +1607,14 @@ fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
         sizes[g as usize] += 1;
     }
     drop(parent);
-    let mut starts = Vec::with_capacity(sizes.len());
-    let mut total = 0u32;
-    for &size in &sizes {
-        starts.push(total);
-        total += size;
-    }
-    let mut members = vec![0u32; n];
-    let mut fill = starts.clone();
-    for x in 0..n as u32 {
-        let at = &mut fill[comp[x as usize] as usize];
-        members[*at as usize] = x;
-        *at += 1;
-    }
-    drop((fill, comp));
+    let (members, mut starts) = bucket_by(
+        0..n as u32,
+        sizes.len(),
+        |&x| comp[x as usize] as usize,
+        |&x| x,
+    );
+    drop(comp);
+    starts.pop();
 
     let mut dist = vec![NONE; n];
     let mut queue: Vec<u32> = Vec::new();
