@@ -21,7 +21,6 @@ use super::{Flat, FlatOut};
 /// ASCII bytes is a `str`).
 struct Scanner<'a> {
     text: &'a str,
-    bytes: &'a [u8],
     at: usize,
 }
 
@@ -49,16 +48,12 @@ impl Seen {
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
-        Scanner {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
-        }
+        Scanner { text, at: 0 }
     }
 
     /// The next byte that is not JSON whitespace (without taking it).
     fn peek(&mut self) -> Option<u8> {
-        while let Some(&c) = self.bytes.get(self.at) {
+        while let Some(&c) = self.text.as_bytes().get(self.at) {
             if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(c);
             }
@@ -81,7 +76,7 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        while let Some(word) = self.bytes.get(self.at..self.at + 8) {
+        while let Some(word) = self.text.as_bytes().get(self.at..self.at + 8) {
             let x = u64::from_le_bytes(word.try_into().ok()?);
             let special = zero_bytes(x ^ (u64::from(b'"') * ONES))
                 | zero_bytes(x ^ (u64::from(b'\\') * ONES))
@@ -93,7 +88,7 @@ impl<'a> Scanner<'a> {
             self.at += 8;
         }
         loop {
-            match *self.bytes.get(self.at)? {
+            match *self.text.as_bytes().get(self.at)? {
                 b'"' => break,
                 b'\\' | 0..=0x1f => return None,
                 _ => self.at += 1,
@@ -107,7 +102,7 @@ impl<'a> Scanner<'a> {
     /// `null`.
     fn null(&mut self) -> Option<()> {
         self.peek()?;
-        self.bytes[self.at..]
+        self.text.as_bytes()[self.at..]
             .starts_with(b"null")
             .then(|| self.at += 4)
     }
