@@ -266,19 +266,20 @@ impl Topology {
             parallel,
             || {
                 let ids = sorted_ids.into_table();
-                let (mut locals, starts) = bucket_by(
+                let (mut own, starts) = bucket_by(
                     locals.iter(),
                     n,
                     |&&(x, _)| node(x) as usize,
                     |&&(x, s)| (node(x), source(s)),
                 );
+                drop(locals);
                 for w in starts.windows(2) {
                     if w[1] - w[0] > 1 {
-                        locals[w[0] as usize..w[1] as usize].sort_unstable();
+                        own[w[0] as usize..w[1] as usize].sort_unstable();
                     }
                 }
-                locals.dedup();
-                (ids, locals)
+                own.dedup();
+                (ids, own)
             },
             || {
                 let mut raw: Vec<RawEdge> = edges;
