@@ -112,6 +112,22 @@ impl Default for FlatOut<'_> {
     }
 }
 
+impl FlatOut<'_> {
+    /// Room for the records and peers of a capture of `len` bytes, so that
+    /// decoding it does not grow (and copy) them step by step. A guess: a
+    /// compact record with one peer takes about 270 bytes.
+    fn for_len(len: usize) -> Self {
+        let mut out = FlatOut::default();
+        out.flat.records.reserve(len / BYTES_PER_RECORD);
+        out.flat.peers.reserve(len / BYTES_PER_RECORD);
+        out
+    }
+}
+
+/// Compact JSON bytes per record (with its peer) assumed by
+/// [`FlatOut::for_len`]; a little low, so that the guess is rarely too big.
+const BYTES_PER_RECORD: usize = 240;
+
 /// Slots of [`FlatOut::attr_cache`].
 const ATTR_CACHE: usize = 512;
 
@@ -119,13 +135,12 @@ const ATTR_CACHE: usize = 512;
 /// last eight bytes.
 fn attr_slot(s: &str) -> usize {
     let b = s.as_bytes();
-    let word = |w: &[u8]| {
-        let mut x = [0u8; 8];
-        x[..w.len()].copy_from_slice(w);
-        u64::from_le_bytes(x)
+    let (first, last) = match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(first), Some(last)) => (u64::from_le_bytes(*first), u64::from_le_bytes(*last)),
+        // Shorter: all of it in one word.
+        _ => (b.iter().fold(0, |x, &c| x << 8 | u64::from(c)), 0),
     };
     let n = b.len();
-    let (first, last) = (word(&b[..n.min(8)]), word(&b[n.saturating_sub(8)..]));
     let mixed = (first ^ last.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (mixed >> 55) as usize % ATTR_CACHE
 }

@@ -171,6 +171,65 @@ struct IdKey {
 /// Marks an arena id: no packed suffix has a 0xff byte.
 const OTHER: u32 = u32::MAX;
 
+/// The value of 16 lowercase hex digits (the first the most significant),
+/// or `None` if any byte is not one: all sixteen at once in SSE2 registers.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn hex16(digits: &[u8; 16]) -> Option<u64> {
+    use std::arch::x86_64::{
+        _mm_add_epi8, _mm_and_si128, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_cvtsi128_si64,
+        _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_packus_epi16, _mm_set1_epi8,
+        _mm_set1_epi16, _mm_setzero_si128, _mm_slli_epi16, _mm_srli_epi16,
+    };
+    // SAFETY: the load reads the sixteen bytes `digits` refers to (no
+    // alignment needed); SSE2, which every intrinsic here needs, is in
+    // every x86_64 CPU.
+    let (valid, value) = unsafe {
+        let x = _mm_loadu_si128(digits.as_ptr().cast());
+        // Signed compares: a byte of 0x80 or more is negative, in neither
+        // range.
+        let within = |low: u8, high: u8| {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(x, _mm_set1_epi8(low as i8 - 1)),
+                _mm_cmplt_epi8(x, _mm_set1_epi8(high as i8 + 1)),
+            )
+        };
+        let letter = within(b'a', b'f');
+        let valid = _mm_movemask_epi8(_mm_or_si128(within(b'0', b'9'), letter));
+        // '0'..'9' are 0x30..0x39 and 'a'..'f' 0x61..0x66: the low nibble,
+        // plus 9 for a letter.
+        let nibbles = _mm_add_epi8(
+            _mm_and_si128(x, _mm_set1_epi8(0x0f)),
+            _mm_and_si128(letter, _mm_set1_epi8(9)),
+        );
+        // Each 16-bit lane holds two digits, the first in its low byte:
+        // make that byte `first << 4 | second`, then pack the lanes' low
+        // bytes into the low eight bytes, the first digits first.
+        let pairs = _mm_and_si128(
+            _mm_or_si128(_mm_slli_epi16(nibbles, 4), _mm_srli_epi16(nibbles, 8)),
+            _mm_set1_epi16(0x00ff),
+        );
+        let bytes = _mm_packus_epi16(pairs, _mm_setzero_si128());
+        (valid, _mm_cvtsi128_si64(bytes) as u64)
+    };
+    (valid == 0xffff).then(|| value.swap_bytes())
+}
+
+/// The value of 16 lowercase hex digits (the first the most significant),
+/// or `None` if any byte is not one.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn hex16(digits: &[u8; 16]) -> Option<u64> {
+    hex16_swar(digits)
+}
+
+/// [`hex16`] as two [`hex8`], for any CPU.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn hex16_swar(digits: &[u8; 16]) -> Option<u64> {
+    let (a, c) = digits.split_at(8);
+    Some((u64::from(hex8(a)?) << 32) | u64::from(hex8(c)?))
+}
+
 /// The value of 8 lowercase hex digits (the first the most significant),
 /// or `None` if any byte is not one: eight bytes at a time in one `u64`.
 #[inline]
@@ -216,11 +275,8 @@ impl IdKey {
         if !(32..=36).contains(&b.len()) {
             return None;
         }
-        let mut words = [0u64; 2];
-        for (w, chunk) in words.iter_mut().zip(b[..32].chunks_exact(16)) {
-            let (a, c) = chunk.split_at(8);
-            *w = (u64::from(hex8(a)?) << 32) | u64::from(hex8(c)?);
-        }
+        let hi = hex16(b[..16].try_into().ok()?)?;
+        let lo = hex16(b[16..32].try_into().ok()?)?;
         let mut suffix = 0u32;
         for k in 0..4 {
             let byte = match b.get(32 + k) {
@@ -230,11 +286,7 @@ impl IdKey {
             };
             suffix = (suffix << 8) | u32::from(byte);
         }
-        Some(IdKey {
-            hi: words[0],
-            lo: words[1],
-            suffix,
-        })
+        Some(IdKey { hi, lo, suffix })
     }
 
     /// Writes a packed id back as text.
@@ -718,6 +770,33 @@ mod tests {
         assert_eq!(hex8(b"ffffffff"), Some(u32::MAX));
         assert_eq!(hex8(b"00000000"), Some(0));
         assert_eq!(hex8(b"0123abcd"), Some(0x0123_abcd));
+    }
+
+    #[test]
+    fn hex16_agrees_with_the_plain_rule_for_every_byte_in_every_place() {
+        let plain = |digits: &[u8; 16]| -> Option<u64> {
+            digits.iter().try_fold(0u64, |acc, &c| {
+                let v = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    _ => return None,
+                };
+                Some(acc << 4 | u64::from(v))
+            })
+        };
+        let base = *b"09af5c3e7b1d2468";
+        for place in 0..16 {
+            for byte in 0..=255u8 {
+                let mut digits = base;
+                digits[place] = byte;
+                let want = plain(&digits);
+                assert_eq!(hex16(&digits), want, "{digits:?}");
+                assert_eq!(hex16_swar(&digits), want, "{digits:?}");
+            }
+        }
+        assert_eq!(hex16(b"ffffffffffffffff"), Some(u64::MAX));
+        assert_eq!(hex16(b"0000000000000000"), Some(0));
+        assert_eq!(hex16(b"0123456789abcdef"), Some(0x0123_4567_89ab_cdef));
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //!
 //! Nearly every capture is compact JSON holding only the fields the API
 //! returns: strings without escapes, `null`, objects and arrays of the known
-//! fields. This scanner reads that shape in one pass (strings eight bytes at
-//! a time), straight into a [`FlatOut`], about 1.5 times as fast as serde's
-//! visitors on a large fleet, and gives up (`None`) on anything else: an unknown or repeated field, an
-//! escape, a number, a value of an unexpected type, bad syntax. The caller
+//! fields. This scanner reads that shape in one pass (strings sixteen bytes
+//! at a time, with SSE2 on x86_64), straight into a [`FlatOut`], about 1.5
+//! times as fast as serde's visitors on a large fleet, and gives up (`None`)
+//! on anything else: an unknown or repeated field, an escape, a number, a
+//! value of an unexpected type, bad syntax. The caller
 //! then decodes the same bytes with serde (the seed types of the parent
 //! module), which decides the unusual cases exactly as before.
 //!
@@ -31,6 +32,45 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// such a byte (a borrow); the lowest one set is always exact.
 fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// Where the first `"`, `\\` or byte below 0x20 of `block` is, if any.
+#[cfg(target_arch = "x86_64")]
+fn first_special(block: &[u8; 16]) -> Option<usize> {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: the load reads the sixteen bytes `block` refers to (no
+    // alignment needed); SSE2, which every intrinsic here needs, is in
+    // every x86_64 CPU.
+    let mask = unsafe {
+        let x = _mm_loadu_si128(block.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        // `x <= 0x1f` (unsigned) exactly when `min(x, 0x1f) == x`.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+    };
+    (mask != 0).then(|| mask.trailing_zeros() as usize)
+}
+
+/// Where the first `"`, `\\` or byte below 0x20 of `block` is, if any.
+#[cfg(not(target_arch = "x86_64"))]
+fn first_special(block: &[u8; 16]) -> Option<usize> {
+    first_special_swar(block)
+}
+
+/// [`first_special`] eight bytes at a time in a `u64`, for any CPU.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn first_special_swar(block: &[u8; 16]) -> Option<usize> {
+    block.chunks_exact(8).enumerate().find_map(|(half, word)| {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        let special = zero_bytes(x ^ (u64::from(b'"') * ONES))
+            | zero_bytes(x ^ (u64::from(b'\\') * ONES))
+            | (x.wrapping_sub(0x20 * ONES) & !x & HIGH);
+        (special != 0).then(|| half * 8 + (special.trailing_zeros() / 8) as usize)
+    })
 }
 
 /// Field sets, to refuse a repeated field (serde's derive refuses them).
@@ -71,24 +111,21 @@ impl<'a> Scanner<'a> {
         self.peek().is_none().then_some(())
     }
 
-    /// A string without escapes or control characters: eight bytes at a
+    /// A string without escapes or control characters: sixteen bytes at a
     /// time, looking for the first `"`, `\\` or byte below 0x20.
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        while let Some(word) = self.text.as_bytes().get(self.at..self.at + 8) {
-            let x = u64::from_le_bytes(word.try_into().ok()?);
-            let special = zero_bytes(x ^ (u64::from(b'"') * ONES))
-                | zero_bytes(x ^ (u64::from(b'\\') * ONES))
-                | (x.wrapping_sub(0x20 * ONES) & !x & HIGH);
-            if special != 0 {
-                self.at += (special.trailing_zeros() / 8) as usize;
+        let bytes = self.text.as_bytes();
+        while let Some(block) = bytes.get(self.at..self.at + 16) {
+            if let Some(k) = first_special(block.try_into().ok()?) {
+                self.at += k;
                 break;
             }
-            self.at += 8;
+            self.at += 16;
         }
         loop {
-            match *self.text.as_bytes().get(self.at)? {
+            match *bytes.get(self.at)? {
                 b'"' => break,
                 b'\\' | 0..=0x1f => return None,
                 _ => self.at += 1,
@@ -204,7 +241,7 @@ pub(super) fn response(text: &str) -> Option<Flat> {
 
 /// `{"instance_dr_relations": null | [record, ...]}`.
 fn response_object(sc: &mut Scanner<'_>) -> Option<Flat> {
-    let mut out = FlatOut::default();
+    let mut out = FlatOut::for_len(sc.text.len());
     let mut seen = Seen(0);
     sc.object(|sc, key| match key {
         "instance_dr_relations" => {
@@ -268,4 +305,34 @@ fn peer<'a>(sc: &mut Scanner<'a>, out: &mut FlatOut<'a>) -> Option<()> {
         Some(())
     })?;
     out.peer(id, region, project, name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_special_agrees_with_the_plain_rule_for_every_byte_in_every_place() {
+        let plain = |block: &[u8; 16]| {
+            block
+                .iter()
+                .position(|&c| matches!(c, b'"' | b'\\' | 0..=0x1f))
+        };
+        let base = *b"a1-Z~\x7f\x80\xff \xe4\xb8\xad/:{}";
+        assert_eq!(plain(&base), None);
+        for place in 0..16 {
+            for byte in 0..=255u8 {
+                let mut block = base;
+                block[place] = byte;
+                let want = plain(&block);
+                assert_eq!(first_special(&block), want, "{block:?}");
+                assert_eq!(first_special_swar(&block), want, "{block:?}");
+                // A later special byte does not hide an earlier one.
+                block[15] = b'"';
+                let want = plain(&block);
+                assert_eq!(first_special(&block), want, "{block:?}");
+                assert_eq!(first_special_swar(&block), want, "{block:?}");
+            }
+        }
+    }
 }
