@@ -223,6 +223,11 @@ impl TopologyBuilder {
     /// ```
     pub fn reserve(&mut self, instances: usize) -> &mut Self {
         self.ids.reserve(instances);
+        self.seen.reserve(instances);
+        self.locals.reserve(instances);
+        // Each primary -> DR pair is claimed from both ends: a fleet of
+        // primaries with one or two DRs has about 1.25 claims an instance.
+        self.edges.reserve(instances + instances / 4);
         self
     }
 

@@ -551,17 +551,20 @@ impl IdInterner {
             others_ends,
         } = self;
         // The table's slots hold every key with its index: sort them.
-        let mut packed = Vec::with_capacity(len);
-        let mut other: Vec<(&str, Slot)> = Vec::new();
-        for slot in slots.into_iter().filter(|s| s.index != EMPTY) {
-            if slot.suffix == OTHER {
-                other.push((slice(&others, &others_ends, slot.lo as usize), slot));
-            } else {
-                packed.push(slot);
-            }
-        }
-        // Packed ids sort as integers; the others as text; then one merge.
-        let packed = sort_packed(packed);
+        // Packed ids sort as integers, straight from the table; the others
+        // as text; then one merge.
+        let mut other: Vec<(&str, Slot)> = slots
+            .iter()
+            .filter(|s| s.index != EMPTY && s.suffix == OTHER)
+            .map(|&slot| (slice(&others, &others_ends, slot.lo as usize), slot))
+            .collect();
+        let packed = sort_packed(
+            slots
+                .iter()
+                .filter(|s| s.index != EMPTY && s.suffix != OTHER),
+            len - other.len(),
+        );
+        drop(slots);
         let mut rank = vec![0u32; len];
         if other.is_empty() {
             // Fewer than 2^32 ids: the positions are u32 too.
@@ -610,14 +613,13 @@ impl IdInterner {
     }
 }
 
-/// Sorts packed keys: a counting sort on the high bits of `hi` (fleets' ids
+/// Sorts the `n` packed keys of `slots`: a counting sort on the high bits of `hi` (fleets' ids
 /// are random, so the buckets hold one or two keys each), then each bucket
 /// sorted on the whole key.
-fn sort_packed(slots: Vec<Slot>) -> Vec<Slot> {
+fn sort_packed<'s>(slots: impl Iterator<Item = &'s Slot> + Clone, n: usize) -> Vec<Slot> {
     let key = |s: &Slot| (s.hi, s.lo, s.suffix);
-    let n = slots.len();
     if n < 256 {
-        let mut slots = slots;
+        let mut slots: Vec<Slot> = slots.copied().collect();
         slots.sort_unstable_by_key(key);
         return slots;
     }
@@ -626,8 +628,7 @@ fn sort_packed(slots: Vec<Slot>) -> Vec<Slot> {
         .saturating_sub(2)
         .clamp(6, 24);
     let bucket = |s: &&Slot| (s.hi >> (64 - bits)) as usize;
-    let (mut out, start) = crate::bucket::bucket_by(slots.iter(), 1 << bits, bucket, |&&s| s);
-    drop(slots);
+    let (mut out, start) = crate::bucket::bucket_by(slots, 1 << bits, bucket, |&&s| s);
     for w in start.windows(2) {
         if w[1] - w[0] > 1 {
             out[w[0] as usize..w[1] as usize].sort_unstable_by_key(key);

@@ -1376,27 +1376,27 @@ impl<'a> PeerClaims<'a> {
     /// From the edges (`pairs`, ascending) and their claims
     /// (`claims[ends[k - 1]..ends[k]]` for edge `k`).
     fn new(n: usize, pairs: &'a [(u32, u32)], ends: &'a [u32], claims: &'a [Claim]) -> Self {
-        let edge_claims = |k: usize| k.checked_sub(1).map_or(0, |j| ends[j])..ends[k];
         // The claims in the order they are kept, each with the node it is
         // about: primary-side ones (about the DR), then DR-side ones (about
-        // the primary), edges by descending other end.
-        let ordered = [Side::Primary, Side::Dr].into_iter().flat_map(move |side| {
-            pairs
-                .iter()
-                .enumerate()
-                .rev()
-                .flat_map(move |(k, &(p, d))| {
-                    let about = if side == Side::Primary { d } else { p };
-                    edge_claims(k)
-                        .filter(move |&c| claims[c as usize].side == side)
-                        .map(move |c| (about, c))
-                })
-        });
+        // the primary), edges by descending other end. Listed with plain
+        // loops first: the counting sort walks the list twice.
+        let mut ordered: Vec<(u32, u32)> = Vec::with_capacity(claims.len());
+        for side in [Side::Primary, Side::Dr] {
+            for (k, &(p, d)) in pairs.iter().enumerate().rev() {
+                let about = if side == Side::Primary { d } else { p };
+                let start = k.checked_sub(1).map_or(0, |j| ends[j]);
+                for c in start..ends[k] {
+                    if claims[c as usize].side == side {
+                        ordered.push((about, c));
+                    }
+                }
+            }
+        }
         let (about, start) = bucket_by(
-            ordered,
+            ordered.iter(),
             n,
-            |&(node, _)| node as usize,
-            |&(_, c)| (claims[c as usize].peer, c),
+            |&&(node, _)| node as usize,
+            |&&(_, c)| (claims[c as usize].peer, c),
         );
         PeerClaims {
             start,
