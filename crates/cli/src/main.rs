@@ -5,6 +5,7 @@
 //! service. Exit status: 0 success, 1 findings at or above `--fail-on` (or a
 //! target that could not be fetched), 2 usage, input, credential or API error.
 
+mod alloc;
 mod cli;
 mod commands;
 mod error;
@@ -24,6 +25,9 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
+
+#[global_allocator]
+static ALLOC: alloc::HugeAlloc = alloc::HugeAlloc;
 
 /// How a command that ran to completion ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
