@@ -78,7 +78,10 @@ mod tests {
         let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read smaps");
         let mut inside = false;
         for line in smaps.lines() {
-            let range = line.split_whitespace().next().and_then(|r| r.split_once('-'));
+            let range = line
+                .split_whitespace()
+                .next()
+                .and_then(|r| r.split_once('-'));
             if let Some((start, end)) = range
                 && let (Ok(start), Ok(end)) = (
                     usize::from_str_radix(start, 16),

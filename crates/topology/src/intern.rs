@@ -553,11 +553,17 @@ impl IdInterner {
         // The table's slots hold every key with its index: sort them.
         // Packed ids sort as integers, straight from the table; the others
         // as text; then one merge.
-        let mut other: Vec<(&str, Slot)> = slots
-            .iter()
-            .filter(|s| s.index != EMPTY && s.suffix == OTHER)
-            .map(|&slot| (slice(&others, &others_ends, slot.lo as usize), slot))
-            .collect();
+        // Every id that does not pack has its text in `others` (usually
+        // none: then the table need not be searched for them).
+        let mut other: Vec<(&str, Slot)> = Vec::with_capacity(others_ends.len());
+        if !others_ends.is_empty() {
+            other.extend(
+                slots
+                    .iter()
+                    .filter(|s| s.index != EMPTY && s.suffix == OTHER)
+                    .map(|&slot| (slice(&others, &others_ends, slot.lo as usize), slot)),
+            );
+        }
         let packed = sort_packed(
             slots
                 .iter()
@@ -630,8 +636,18 @@ fn sort_packed<'s>(slots: impl Iterator<Item = &'s Slot> + Clone, n: usize) -> V
     let bucket = |s: &&Slot| (s.hi >> (64 - bits)) as usize;
     let (mut out, start) = crate::bucket::bucket_by(slots, 1 << bits, bucket, |&&s| s);
     for w in start.windows(2) {
-        if w[1] - w[0] > 1 {
-            out[w[0] as usize..w[1] as usize].sort_unstable_by_key(key);
+        let bucket = &mut out[w[0] as usize..w[1] as usize];
+        if bucket.len() <= 8 {
+            // The usual few keys: an insertion sort in place.
+            for i in 1..bucket.len() {
+                let mut j = i;
+                while j > 0 && key(&bucket[j - 1]) > key(&bucket[j]) {
+                    bucket.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
+        } else {
+            bucket.sort_unstable_by_key(key);
         }
     }
     out

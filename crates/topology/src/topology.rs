@@ -1592,32 +1592,35 @@ fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
     let outgoing =
         |m: u32| &pairs[out_start[m as usize] as usize..out_start[m as usize + 1] as usize];
 
-    // Group ids in order of their smallest member; members by counting
-    // sort, so that each group's members come out sorted.
-    let mut comp = vec![NONE; n];
+    // Group ids in order of their smallest member, written over `parent`:
+    // every link goes to a smaller node, so in ascending order a node's
+    // parent has its group id already; a root starts a new group.
+    let mut comp = parent;
     let mut sizes: Vec<u32> = Vec::new();
-    for x in 0..n as u32 {
-        let r = find(&mut parent, x);
-        let g = if r == x {
+    for x in 0..n {
+        let up = comp[x] as usize;
+        let g = if up == x {
             sizes.push(0);
             (sizes.len() - 1) as u32
         } else {
-            comp[r as usize]
+            comp[up]
         };
-        comp[x as usize] = g;
+        comp[x] = g;
         sizes[g as usize] += 1;
     }
-    drop(parent);
+    // Members by counting sort, so that each group's members come out
+    // sorted.
     let (members, mut starts) = bucket_by(
         0..n as u32,
         sizes.len(),
         |&x| comp[x as usize] as usize,
         |&x| x,
     );
-    drop(comp);
     starts.pop();
 
-    let mut dist = vec![NONE; n];
+    // Distances, in the group ids' memory.
+    let mut dist = comp;
+    dist.fill(NONE);
     let mut queue: Vec<u32> = Vec::new();
     let mut groups: Vec<GroupData> = Vec::with_capacity(sizes.len());
     for (&start, &len) in starts.iter().zip(&sizes) {
