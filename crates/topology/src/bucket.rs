@@ -36,6 +36,27 @@ where
     (out, starts)
 }
 
+/// Sorts one bucket by `order`: in place by insertion for the usual few
+/// items (no call, no set-up), else with `sort_unstable_by`. Equal items
+/// may end up in any order.
+#[inline]
+pub(crate) fn sort_bucket<T>(items: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if items.len() > SMALL_BUCKET {
+        items.sort_unstable_by(order);
+        return;
+    }
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && order(&items[j - 1], &items[j]).is_gt() {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// The most items [`sort_bucket`] sorts by insertion.
+const SMALL_BUCKET: usize = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +70,23 @@ mod tests {
         let (out, starts) = bucket_by(std::iter::empty::<(usize, char)>(), 2, |p| p.0, |p| p.1);
         assert!(out.is_empty());
         assert_eq!(starts, [0, 0, 0]);
+    }
+
+    #[test]
+    fn buckets_sort_small_and_large() {
+        // Every length around the switch, in an order that needs moves.
+        for len in 0..=2 * SMALL_BUCKET + 1 {
+            let mut items: Vec<(u32, u32)> = (0..len as u32).map(|i| ((i * 7) % 5, i)).collect();
+            let mut want = items.clone();
+            want.sort();
+            sort_bucket(&mut items, |a, b| a.cmp(b));
+            assert_eq!(items, want, "{len} items");
+            // By a key alone: sorted by that key, nothing lost.
+            sort_bucket(&mut items, |a, b| b.0.cmp(&a.0));
+            assert!(items.windows(2).all(|w| w[0].0 >= w[1].0));
+            let mut back = items.clone();
+            back.sort();
+            assert_eq!(back, want);
+        }
     }
 }

@@ -636,19 +636,9 @@ fn sort_packed<'s>(slots: impl Iterator<Item = &'s Slot> + Clone, n: usize) -> V
     let bucket = |s: &&Slot| (s.hi >> (64 - bits)) as usize;
     let (mut out, start) = crate::bucket::bucket_by(slots, 1 << bits, bucket, |&&s| s);
     for w in start.windows(2) {
-        let bucket = &mut out[w[0] as usize..w[1] as usize];
-        if bucket.len() <= 8 {
-            // The usual few keys: an insertion sort in place.
-            for i in 1..bucket.len() {
-                let mut j = i;
-                while j > 0 && key(&bucket[j - 1]) > key(&bucket[j]) {
-                    bucket.swap(j - 1, j);
-                    j -= 1;
-                }
-            }
-        } else {
-            bucket.sort_unstable_by_key(key);
-        }
+        crate::bucket::sort_bucket(&mut out[w[0] as usize..w[1] as usize], |a, b| {
+            key(a).cmp(&key(b))
+        });
     }
     out
 }

@@ -10,7 +10,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableGraph};
 use petgraph::visit::{EdgeRef, NodeFiltered};
 use serde_json::{Value, json};
 
-use crate::bucket::bucket_by;
+use crate::bucket::{bucket_by, sort_bucket};
 use crate::builder::{Loc, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
 use crate::intern::{FastHash, IdTable, Strings, Sym};
@@ -274,9 +274,7 @@ impl Topology {
                 );
                 drop(locals);
                 for w in starts.windows(2) {
-                    if w[1] - w[0] > 1 {
-                        own[w[0] as usize..w[1] as usize].sort_unstable();
-                    }
+                    sort_bucket(&mut own[w[0] as usize..w[1] as usize], Ord::cmp);
                 }
                 own.dedup();
                 (ids, own)
@@ -1486,14 +1484,13 @@ fn edge_claims(
     let (mut items, starts) = bucket_by(raw.iter(), n, |e| e.primary as usize, |e| item(e));
     drop(raw);
     let text = |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
+    let order = |a: &Item, b: &Item| {
+        a.key
+            .cmp(&b.key)
+            .then_with(|| text(&a.peer).cmp(&text(&b.peer)))
+    };
     for w in starts.windows(2) {
-        if w[1] - w[0] > 1 {
-            items[w[0] as usize..w[1] as usize].sort_unstable_by(|a, b| {
-                a.key
-                    .cmp(&b.key)
-                    .then_with(|| text(&a.peer).cmp(&text(&b.peer)))
-            });
-        }
+        sort_bucket(&mut items[w[0] as usize..w[1] as usize], order);
     }
     drop(starts);
     let mut pairs = Vec::new();
