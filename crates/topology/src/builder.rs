@@ -180,7 +180,11 @@ pub(crate) enum Resolved {
 pub(crate) const NO_PEER_ID: &str = "has no instance_id";
 
 pub(crate) fn usable(id: Option<&str>) -> Option<&str> {
-    id.filter(|s| !s.trim().is_empty())
+    // A visible ASCII first byte is a first character that is not
+    // whitespace: no need to trim (the usual id starts with one).
+    id.filter(|s| {
+        s.as_bytes().first().is_some_and(|b| b.is_ascii_graphic()) || !s.trim().is_empty()
+    })
 }
 
 /// Where a peer entry sits in its record.

@@ -291,6 +291,13 @@ impl IdKey {
 
     /// Writes a packed id back as text.
     fn write_packed(&self, out: &mut String) {
+        let (buf, len) = self.packed_text();
+        // Hex digits and the ASCII suffix bytes `pack` accepted.
+        out.push_str(std::str::from_utf8(&buf[..len]).expect("packed ids are ASCII"));
+    }
+
+    /// A packed id's text: ASCII, in the first `len` bytes.
+    fn packed_text(&self) -> ([u8; 36], usize) {
         let mut buf = [0u8; 36];
         for (w, half) in [self.hi, self.lo].into_iter().zip(buf.chunks_exact_mut(16)) {
             for (byte, pair) in w.to_be_bytes().into_iter().zip(half.chunks_exact_mut(2)) {
@@ -304,8 +311,7 @@ impl IdKey {
                 len += 1;
             }
         }
-        // Hex digits and the ASCII suffix bytes `pack` accepted.
-        out.push_str(std::str::from_utf8(&buf[..len]).expect("packed ids are ASCII"));
+        (buf, len)
     }
 }
 
@@ -653,21 +659,25 @@ pub(crate) struct SortedIds {
 impl SortedIds {
     /// Writes the ids' text into one table.
     pub(crate) fn into_table(self) -> IdTable {
-        let mut table = IdTable {
-            arena: String::with_capacity(self.order.len() * 36 + self.others.len()),
-            ends: Vec::with_capacity(self.order.len()),
-        };
+        // Bytes first, checked as UTF-8 once at the end rather than id by id.
+        let mut arena = Vec::with_capacity(self.order.len() * 36 + self.others.len());
+        let mut ends = Vec::with_capacity(self.order.len());
         for slot in &self.order {
             if slot.suffix == OTHER {
-                table
-                    .arena
-                    .push_str(slice(&self.others, &self.others_ends, slot.lo as usize));
+                arena.extend_from_slice(
+                    slice(&self.others, &self.others_ends, slot.lo as usize).as_bytes(),
+                );
             } else {
-                slot.key().write_packed(&mut table.arena);
+                let (text, len) = slot.key().packed_text();
+                arena.extend_from_slice(&text[..len]);
             }
-            table.ends.push(table.arena.len());
+            ends.push(arena.len());
         }
-        table
+        IdTable {
+            // Packed ids are ASCII; the others were `str`s.
+            arena: String::from_utf8(arena).expect("ids are UTF-8"),
+            ends,
+        }
     }
 }
 
