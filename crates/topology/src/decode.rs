@@ -95,11 +95,11 @@ struct FlatPeer {
 struct FlatOut<'de> {
     flat: Flat,
     attr_index: FastMap<&'de str, u32>,
-    /// A direct-mapped cache in front of `attr_index` (indices in `attrs`,
-    /// [`NO_ATTR`] when free): a capture repeats a few dozen location
-    /// strings thousands of times, and this finds them without hashing
-    /// them whole.
-    attr_cache: Box<[u32; ATTR_CACHE]>,
+    /// A direct-mapped cache in front of `attr_index`, of strings of up to
+    /// 32 bytes (their [`ShortKey`] and index in `attrs`): a capture
+    /// repeats a few dozen location strings thousands of times, and this
+    /// finds them by comparing a few words, without hashing them whole.
+    attr_cache: Box<[(ShortKey, u32); ATTR_CACHE]>,
 }
 
 impl Default for FlatOut<'_> {
@@ -107,7 +107,7 @@ impl Default for FlatOut<'_> {
         FlatOut {
             flat: Flat::default(),
             attr_index: FastMap::default(),
-            attr_cache: Box::new([NO_ATTR; ATTR_CACHE]),
+            attr_cache: Box::new([(ShortKey::NONE, NO_ATTR); ATTR_CACHE]),
         }
     }
 }
@@ -131,18 +131,53 @@ const BYTES_PER_RECORD: usize = 240;
 /// Slots of [`FlatOut::attr_cache`].
 const ATTR_CACHE: usize = 512;
 
-/// A slot of [`FlatOut::attr_cache`]: from the length and the first and
-/// last eight bytes.
-fn attr_slot(s: &str) -> usize {
-    let b = s.as_bytes();
-    let (first, last) = match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
-        (Some(first), Some(last)) => (u64::from_le_bytes(*first), u64::from_le_bytes(*last)),
-        // Shorter: all of it in one word.
-        _ => (b.iter().fold(0, |x, &c| x << 8 | u64::from(c)), 0),
+/// A string of at most 32 bytes, exactly: its length and its first and
+/// last 16 bytes (which then cover it all; shorter strings use 8-byte
+/// words, or one word of all their bytes). Equal keys are equal strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShortKey {
+    len: usize,
+    first: u128,
+    last: u128,
+}
+
+impl ShortKey {
+    /// The key of no string (no string is that long).
+    const NONE: ShortKey = ShortKey {
+        len: usize::MAX,
+        first: 0,
+        last: 0,
     };
-    let n = b.len();
-    let mixed = (first ^ last.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (mixed >> 55) as usize % ATTR_CACHE
+
+    fn of(s: &str) -> Option<ShortKey> {
+        let b = s.as_bytes();
+        if b.len() > 32 {
+            return None;
+        }
+        let (first, last) = match (b.first_chunk::<16>(), b.last_chunk::<16>()) {
+            (Some(first), Some(last)) => (u128::from_le_bytes(*first), u128::from_le_bytes(*last)),
+            _ => match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+                (Some(first), Some(last)) => (
+                    u128::from(u64::from_le_bytes(*first)),
+                    u128::from(u64::from_le_bytes(*last)),
+                ),
+                _ => (b.iter().fold(0, |x, &c| x << 8 | u128::from(c)), 0),
+            },
+        };
+        Some(ShortKey {
+            len: b.len(),
+            first,
+            last,
+        })
+    }
+
+    /// The key's slot in [`FlatOut::attr_cache`].
+    fn slot(&self) -> usize {
+        let fold = |w: u128| (w as u64) ^ ((w >> 64) as u64).rotate_left(17);
+        let mixed = (fold(self.first) ^ fold(self.last).rotate_left(29) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mixed >> 55) as usize % ATTR_CACHE
+    }
 }
 
 impl<'de> FlatOut<'de> {
@@ -199,15 +234,22 @@ impl<'de> FlatOut<'de> {
         let Some(s) = s else {
             return Ok(NO_ATTR);
         };
-        let slot = attr_slot(s);
-        let cached = self.attr_cache[slot];
-        if let Some(&(start, end)) = self.flat.attrs.get(cached as usize)
-            && &self.flat.text[start as usize..end as usize] == s
-        {
-            return Ok(cached);
+        let Some(key) = ShortKey::of(s) else {
+            return self.attr_indexed(s);
+        };
+        let slot = key.slot();
+        let (cached, i) = self.attr_cache[slot];
+        if cached == key {
+            return Ok(i);
         }
+        let i = self.attr_indexed(s)?;
+        self.attr_cache[slot] = (key, i);
+        Ok(i)
+    }
+
+    /// [`attr`](Self::attr) without the cache.
+    fn attr_indexed(&mut self, s: &'de str) -> Result<u32, &'static str> {
         if let Some(&i) = self.attr_index.get(s) {
-            self.attr_cache[slot] = i;
             return Ok(i);
         }
         let i = u32::try_from(self.flat.attrs.len())
@@ -220,7 +262,6 @@ impl<'de> FlatOut<'de> {
         let end = u32::try_from(text.len()).map_err(|_| "capture too large")?;
         self.flat.attrs.push((start, end));
         self.attr_index.insert(s, i);
-        self.attr_cache[slot] = i;
         Ok(i)
     }
 }
@@ -729,6 +770,37 @@ mod tests {
     use rds_dr_model::synth::{FleetSpec, generate};
 
     use super::*;
+
+    #[test]
+    fn short_keys_are_equal_exactly_when_their_strings_are() {
+        // Every length up to 33 bytes; each string against the same length
+        // with one byte changed in each place, and against its prefixes.
+        let base: String = ('a'..='z').chain('0'..='9').collect();
+        for len in 0..=33 {
+            let s = &base[..len];
+            let key = ShortKey::of(s);
+            if len > 32 {
+                assert_eq!(key, None);
+                continue;
+            }
+            let key = key.expect("short");
+            assert_eq!(ShortKey::of(s), Some(key));
+            assert!(key.slot() < ATTR_CACHE);
+            assert_ne!(key, ShortKey::NONE);
+            for place in 0..len {
+                let mut other = s.as_bytes().to_vec();
+                other[place] = b'-';
+                let other = String::from_utf8(other).expect("ASCII");
+                assert_ne!(ShortKey::of(&other), Some(key), "{s:?} vs {other:?}");
+            }
+            for shorter in 0..len {
+                assert_ne!(ShortKey::of(&s[..shorter]), Some(key));
+            }
+        }
+        // Zero bytes do not make a short string look like a shorter one.
+        assert_ne!(ShortKey::of("\0"), ShortKey::of(""));
+        assert_ne!(ShortKey::of("\0a"), ShortKey::of("a"));
+    }
 
     #[test]
     fn decoded_then_added_equals_capture_json() {
