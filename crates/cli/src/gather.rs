@@ -46,8 +46,10 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     // costs a growth step.
     let files = crate::inputs::Files::resolve(&inputs);
     let guess = files.total_bytes() / BYTES_PER_INSTANCE;
-    builder.reserve(usize::try_from(guess).map_or(MAX_GUESS, |g| g.min(MAX_GUESS)));
-    // Reading and decoding on worker threads, merging on this one.
+    let mut reserve = Some(usize::try_from(guess).map_or(MAX_GUESS, |g| g.min(MAX_GUESS)));
+    // Reading and decoding on worker threads, merging on this one. The
+    // merge is sized when the first capture comes, so that the workers
+    // start decoding while its tables are being filled.
     let count = crate::inputs::for_each_decoded(
         &files,
         |item| match item {
@@ -55,6 +57,9 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
             Item::Raw { source, body } => TopologyBuilder::decode_records(source, body),
         },
         |decoded| {
+            if let Some(instances) = reserve.take() {
+                builder.reserve(instances);
+            }
             builder.add(decoded);
         },
     )?;
