@@ -22,8 +22,6 @@ type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
 pub(crate) struct NodeData {
     pub(crate) loc: Loc,
     pub(crate) role: Role,
-    /// Index into `Topology::groups`.
-    pub(crate) group: u32,
     /// Whether some captured source returned this instance's own record.
     pub(crate) has_local: bool,
 }
@@ -201,6 +199,8 @@ pub struct Topology {
     locals: Vec<(u32, u32)>,
     groups: Vec<GroupData>,
     members: Vec<u32>,
+    /// Each node's index into `groups`.
+    node_group: Vec<u32>,
     findings: Vec<Finding>,
     summary: Summary,
 }
@@ -299,6 +299,7 @@ impl Topology {
             locals,
             groups: Vec::new(),
             members: Vec::new(),
+            node_group: Vec::new(),
             findings: Vec::new(),
             summary: Summary::default(),
         };
@@ -1004,14 +1005,10 @@ impl Topology {
     }
 
     /// Takes the DR groups computed by [`groups_of`].
-    fn set_groups(&mut self, (groups, members): (Vec<GroupData>, Vec<u32>)) {
-        for (gid, g) in groups.iter().enumerate() {
-            for &m in &members[g.start as usize..(g.start + g.len) as usize] {
-                self.graph[ix(m)].group = gid as u32;
-            }
-        }
+    fn set_groups(&mut self, (groups, members, node_group): GroupsOf) {
         self.groups = groups;
         self.members = members;
+        self.node_group = node_group;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1188,7 +1185,7 @@ impl Topology {
             id: self.id(node),
             location: self.location(data.loc),
             role: data.role,
-            group: self.id(self.groups[data.group as usize].root),
+            group: self.id(self.groups[self.node_group[node as usize] as usize].root),
             has_own_record: data.has_local,
         }
     }
@@ -1313,7 +1310,7 @@ impl Topology {
     /// The DR group of instance `id`.
     pub fn group_of(&self, id: &str) -> Option<Group<'_>> {
         let n = self.ids.find(id)?;
-        Some(self.group_at(&self.groups[self.node_data(n).group as usize]))
+        Some(self.group_at(&self.groups[self.node_group[n as usize] as usize]))
     }
 
     pub(crate) fn drs(&self, node: u32) -> impl Iterator<Item = (u32, EdgeStatus)> + '_ {
@@ -1335,7 +1332,7 @@ impl Topology {
                     project_id: loc.project_id,
                     project_name: loc.project_name,
                     role: data.role,
-                    group: self.id(self.groups[data.group as usize].root),
+                    group: self.id(self.groups[self.node_group[n as usize] as usize].root),
                 }
             })
             .collect();
@@ -1528,7 +1525,6 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
         graph.add_node(NodeData {
             loc: Loc::default(),
             role: Role::Standalone,
-            group: 0,
             has_local: false,
         });
     }
@@ -1548,10 +1544,14 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
     graph
 }
 
+/// DR groups, their members and each node's group: see [`groups_of`].
+type GroupsOf = (Vec<GroupData>, Vec<u32>, Vec<u32>);
+
 /// DR groups: weakly connected components of the graph of `n` nodes whose
 /// edges are the distinct `(primary, dr)` pairs (ascending), each with its
-/// root and depth; and the members of every group, sorted, back to back. A
-/// function of the edges alone, so it can run beside the other analyses.
+/// root and depth; the members of every group, sorted, back to back; and
+/// each node's group. A function of the edges alone, so it can run beside
+/// the other analyses.
 ///
 /// The components come from a union-find over the pairs (each set's
 /// representative is its smallest member, so the result does not depend on
@@ -1559,7 +1559,7 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
 /// primary (else its smallest member), and its depth is the longest
 /// breadth-first distance from the roots, in turn, then from any member
 /// still unreached (on or behind a cycle), in turn.
-fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
+fn groups_of(n: usize, pairs: &[(u32, u32)]) -> GroupsOf {
     const NONE: u32 = u32::MAX;
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
         while parent[x as usize] != x {
@@ -1660,5 +1660,12 @@ fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Vec<GroupData>, Vec<u32>) {
         });
     }
     groups.sort_unstable_by_key(|g| g.root);
-    (groups, members)
+    // Each node's group, in the distances' memory.
+    let mut node_group = dist;
+    for (gid, g) in groups.iter().enumerate() {
+        for &m in &members[g.start as usize..(g.start + g.len) as usize] {
+            node_group[m as usize] = gid as u32;
+        }
+    }
+    (groups, members, node_group)
 }
