@@ -306,12 +306,16 @@ impl Topology {
         let mut findings = Vec::new();
         // The graph depends on the edges alone: build it on one thread
         // while the other settles every node's location.
-        let (graph, located) = join(
+        // The components of the DR groups come after the locations: the
+        // graph takes longer.
+        let (graph, (located, components)) = join(
             parallel,
             || graph_of(n, &pairs, &ends),
             || {
                 let about = PeerClaims::new(n, &pairs, &ends, &topology.claims);
-                topology.locate(&about, &mut findings)
+                let located = topology.locate(&about, &mut findings);
+                drop(about);
+                (located, Components::of(n, &pairs))
             },
         );
         topology.graph = graph;
@@ -320,11 +324,11 @@ impl Topology {
             data.loc = loc;
             data.has_local = has_local;
         }
-        // So do the DR groups: find them on one thread while the other
+        // The DR groups' roots and depths on one thread while the other
         // classifies the edges and the nodes.
         let (groups, ()) = join(
             parallel,
-            || groups_of(n, &pairs),
+            || groups_of(components, &pairs),
             || {
                 let failed = topology.failed_targets(failed, &mut findings);
                 topology.classify_edges(&failed, &mut findings);
@@ -1547,76 +1551,116 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
 /// DR groups, their members and each node's group: see [`groups_of`].
 type GroupsOf = (Vec<GroupData>, Vec<u32>, Vec<u32>);
 
-/// DR groups: weakly connected components of the graph of `n` nodes whose
-/// edges are the distinct `(primary, dr)` pairs (ascending), each with its
+/// The weakly connected components of the graph of `n` nodes whose edges
+/// are the distinct `(primary, dr)` pairs (ascending): the first half of
+/// [`groups_of`], so that the two halves can go where there is time.
+///
+/// The components come from a union-find over the pairs (each set's
+/// representative is its smallest member, so the result does not depend on
+/// the order of the pairs), numbered in order of their smallest member.
+struct Components {
+    /// Every component's members, sorted, back to back.
+    members: Vec<u32>,
+    /// Where each component's members start, and how many there are.
+    starts: Vec<u32>,
+    sizes: Vec<u32>,
+    has_primary: Vec<bool>,
+    /// Each node's DRs are `pairs[out_start[m]..out_start[m + 1]]`.
+    out_start: Vec<u32>,
+    /// `n` entries of memory to reuse (the component ids).
+    scratch: Vec<u32>,
+}
+
+impl Components {
+    fn of(n: usize, pairs: &[(u32, u32)]) -> Components {
+        fn find(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                let up = parent[parent[x as usize] as usize];
+                parent[x as usize] = up;
+                x = up;
+            }
+            x
+        }
+        let mut parent: Vec<u32> = (0..n as u32).collect();
+        let mut has_primary = vec![false; n];
+        // Outgoing adjacency: the pairs are sorted by primary, so each
+        // node's DRs are one run of them.
+        let mut out_start = vec![0u32; n + 1];
+        for &(p, d) in pairs {
+            has_primary[d as usize] = true;
+            out_start[p as usize + 1] += 1;
+            let (a, b) = (find(&mut parent, p), find(&mut parent, d));
+            if a != b {
+                let (low, high) = if a < b { (a, b) } else { (b, a) };
+                parent[high as usize] = low;
+            }
+        }
+        for i in 0..n {
+            out_start[i + 1] += out_start[i];
+        }
+
+        // Component ids in order of their smallest member, written over
+        // `parent`: every link goes to a smaller node, so in ascending order
+        // a node's parent has its component id already; a root starts a new
+        // component.
+        let mut comp = parent;
+        let mut sizes: Vec<u32> = Vec::new();
+        for x in 0..n {
+            let up = comp[x] as usize;
+            let g = if up == x {
+                sizes.push(0);
+                (sizes.len() - 1) as u32
+            } else {
+                comp[up]
+            };
+            comp[x] = g;
+            sizes[g as usize] += 1;
+        }
+        // Members by counting sort, so that each component's members come
+        // out sorted.
+        let (members, mut starts) = bucket_by(
+            0..n as u32,
+            sizes.len(),
+            |&x| comp[x as usize] as usize,
+            |&x| x,
+        );
+        starts.pop();
+        Components {
+            members,
+            starts,
+            sizes,
+            has_primary,
+            out_start,
+            scratch: comp,
+        }
+    }
+}
+
+/// DR groups: the weakly connected components (see [`Components`]) of the
+/// graph whose edges are the distinct `(primary, dr)` pairs, each with its
 /// root and depth; the members of every group, sorted, back to back; and
 /// each node's group. A function of the edges alone, so it can run beside
 /// the other analyses.
 ///
-/// The components come from a union-find over the pairs (each set's
-/// representative is its smallest member, so the result does not depend on
-/// the order of the pairs); a group's root is its smallest member without a
-/// primary (else its smallest member), and its depth is the longest
-/// breadth-first distance from the roots, in turn, then from any member
-/// still unreached (on or behind a cycle), in turn.
-fn groups_of(n: usize, pairs: &[(u32, u32)]) -> GroupsOf {
+/// A group's root is its smallest member without a primary (else its
+/// smallest member), and its depth is the longest breadth-first distance
+/// from the roots, in turn, then from any member still unreached (on or
+/// behind a cycle), in turn.
+fn groups_of(components: Components, pairs: &[(u32, u32)]) -> GroupsOf {
     const NONE: u32 = u32::MAX;
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            let up = parent[parent[x as usize] as usize];
-            parent[x as usize] = up;
-            x = up;
-        }
-        x
-    }
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut has_primary = vec![false; n];
-    // Outgoing adjacency: the pairs are sorted by primary, so each node's
-    // DRs are one run of them.
-    let mut out_start = vec![0u32; n + 1];
-    for &(p, d) in pairs {
-        has_primary[d as usize] = true;
-        out_start[p as usize + 1] += 1;
-        let (a, b) = (find(&mut parent, p), find(&mut parent, d));
-        if a != b {
-            let (low, high) = if a < b { (a, b) } else { (b, a) };
-            parent[high as usize] = low;
-        }
-    }
-    for i in 0..n {
-        out_start[i + 1] += out_start[i];
-    }
+    let Components {
+        members,
+        starts,
+        sizes,
+        has_primary,
+        out_start,
+        scratch,
+    } = components;
     let outgoing =
         |m: u32| &pairs[out_start[m as usize] as usize..out_start[m as usize + 1] as usize];
 
-    // Group ids in order of their smallest member, written over `parent`:
-    // every link goes to a smaller node, so in ascending order a node's
-    // parent has its group id already; a root starts a new group.
-    let mut comp = parent;
-    let mut sizes: Vec<u32> = Vec::new();
-    for x in 0..n {
-        let up = comp[x] as usize;
-        let g = if up == x {
-            sizes.push(0);
-            (sizes.len() - 1) as u32
-        } else {
-            comp[up]
-        };
-        comp[x] = g;
-        sizes[g as usize] += 1;
-    }
-    // Members by counting sort, so that each group's members come out
-    // sorted.
-    let (members, mut starts) = bucket_by(
-        0..n as u32,
-        sizes.len(),
-        |&x| comp[x as usize] as usize,
-        |&x| x,
-    );
-    starts.pop();
-
-    // Distances, in the group ids' memory.
-    let mut dist = comp;
+    // Distances, in the component ids' memory.
+    let mut dist = scratch;
     dist.fill(NONE);
     let mut queue: Vec<u32> = Vec::new();
     let mut groups: Vec<GroupData> = Vec::with_capacity(sizes.len());
