@@ -14,7 +14,17 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let topology = &gathered.topology;
     let text = match args.format {
         CheckFormat::Json => {
-            let mut text = report_json(topology.summary(), topology.findings(), PARALLEL_FINDINGS)
+            // `Report`'s JSON, without copying every finding first.
+            #[derive(Serialize)]
+            struct ReportRef<'a> {
+                summary: Summary,
+                findings: &'a [Finding],
+            }
+            let report = ReportRef {
+                summary: topology.summary(),
+                findings: topology.findings(),
+            };
+            let mut text = serde_json::to_string_pretty(&report)
                 .map_err(|e| CliError::Other(format!("cannot encode the report: {e}")))?;
             text.push('\n');
             text
@@ -25,170 +35,6 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let outcome = outcome(topology.findings(), args.fail_on);
     gathered.end();
     Ok(outcome)
-}
-
-/// From this many findings on, `report_json` encodes them on two threads.
-const PARALLEL_FINDINGS: usize = 1000;
-
-/// `Report`'s JSON, as `serde_json::to_string_pretty` writes it, without
-/// copying every finding first; with `parallel` findings or more, each half
-/// of them is encoded on its own thread (a large fleet's report is
-/// megabytes), already indented for its place.
-fn report_json(
-    summary: Summary,
-    findings: &[Finding],
-    parallel: usize,
-) -> Result<String, serde_json::Error> {
-    #[derive(Serialize)]
-    struct ReportRef<'a> {
-        summary: Summary,
-        findings: &'a [Finding],
-    }
-    if findings.len() < parallel.max(2) {
-        return serde_json::to_string_pretty(&ReportRef { summary, findings });
-    }
-    // The findings are items of an array two levels down.
-    let encode = |part: &[Finding]| -> Result<Vec<u8>, serde_json::Error> {
-        let mut out = Vec::new();
-        for (k, finding) in part.iter().enumerate() {
-            out.extend_from_slice(if k == 0 { b"    " } else { b",\n    " });
-            finding.serialize(&mut serde_json::Serializer::with_formatter(
-                &mut out,
-                Pretty::at_depth(2),
-            ))?;
-        }
-        Ok(out)
-    };
-    let (first, second) = findings.split_at(findings.len() / 2);
-    let (first, second) = std::thread::scope(|scope| {
-        let first = scope.spawn(|| encode(first));
-        let second = encode(second);
-        let first = first
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    });
-    let (first, second) = (first?, second?);
-    let mut out = Vec::with_capacity(first.len() + second.len() + 512);
-    out.extend_from_slice(b"{\n  \"summary\": ");
-    summary.serialize(&mut serde_json::Serializer::with_formatter(
-        &mut out,
-        Pretty::at_depth(1),
-    ))?;
-    out.extend_from_slice(b",\n  \"findings\": [\n");
-    out.extend_from_slice(&first);
-    out.extend_from_slice(b",\n");
-    out.extend_from_slice(&second);
-    out.extend_from_slice(b"\n  ]\n}");
-    // serde_json writes UTF-8, and so does every piece above.
-    Ok(String::from_utf8(out).expect("JSON is UTF-8"))
-}
-
-/// serde_json's pretty layout (two spaces a level), starting `depth` levels
-/// down, so that a value can be encoded on its own for its place in a
-/// larger document.
-struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    fn at_depth(depth: usize) -> Self {
-        Pretty {
-            depth,
-            has_value: false,
-        }
-    }
-
-    fn indent<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
-        for _ in 0..self.depth {
-            out.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            out.write_all(b"\n")?;
-            self.indent(out)?;
-        }
-        out.write_all(bracket)
-    }
-
-    fn item<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(out)
-    }
-}
-
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.open(out, b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.close(out, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(out, first)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.open(out, b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
-        self.close(out, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(out, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        out: &mut W,
-    ) -> std::io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 /// Exit 1 when a finding is at or above the threshold.
@@ -281,35 +127,6 @@ mod tests {
             )
             .build()
             .report()
-    }
-
-    #[test]
-    fn report_json_on_two_threads_is_the_plain_encoding() {
-        use rds_dr_model::synth::{FleetSpec, generate};
-        let fleet = generate(&FleetSpec::new().seed(5).primaries(200).every_defect(3));
-        let mut builder = Topology::builder();
-        for capture in &fleet.captures {
-            builder.capture(capture);
-        }
-        let topology = builder.build();
-        let findings = topology.findings();
-        assert!(findings.len() > 20, "{} findings", findings.len());
-        let plain = report_json(topology.summary(), findings, usize::MAX).expect("encodes");
-        assert_eq!(
-            plain,
-            serde_json::to_string_pretty(&topology.report()).expect("encodes")
-        );
-        // Split anywhere (2 to all findings), it is the same text.
-        for parallel in [2, 3, findings.len() / 2, findings.len()] {
-            let split = report_json(topology.summary(), findings, parallel).expect("encodes");
-            assert_eq!(split, plain, "from {parallel} findings on");
-        }
-        // No findings, or one: encoded plainly.
-        let clean = Topology::builder().build();
-        assert_eq!(
-            report_json(clean.summary(), clean.findings(), 0).expect("encodes"),
-            serde_json::to_string_pretty(&clean.report()).expect("encodes")
-        );
     }
 
     #[test]
