@@ -305,9 +305,8 @@ impl Topology {
         };
         let mut findings = Vec::new();
         // The graph depends on the edges alone: build it on one thread
-        // while the other settles every node's location.
-        // The components of the DR groups come after the locations: the
-        // graph takes longer.
+        // while the other settles every node's location, then finds the
+        // components of the DR groups (together they take about as long).
         let (graph, (located, components)) = join(
             parallel,
             || graph_of(n, &pairs, &ends),
@@ -1009,10 +1008,10 @@ impl Topology {
     }
 
     /// Takes the DR groups computed by [`groups_of`].
-    fn set_groups(&mut self, (groups, members, node_group): GroupsOf) {
-        self.groups = groups;
-        self.members = members;
-        self.node_group = node_group;
+    fn set_groups(&mut self, groups: Groups) {
+        self.groups = groups.data;
+        self.members = groups.members;
+        self.node_group = groups.of_node;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1548,8 +1547,15 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
     graph
 }
 
-/// DR groups, their members and each node's group: see [`groups_of`].
-type GroupsOf = (Vec<GroupData>, Vec<u32>, Vec<u32>);
+/// What [`groups_of`] finds.
+struct Groups {
+    /// The DR groups, by root.
+    data: Vec<GroupData>,
+    /// Every group's members, sorted, back to back.
+    members: Vec<u32>,
+    /// Each node's index in `data`.
+    of_node: Vec<u32>,
+}
 
 /// The weakly connected components of the graph of `n` nodes whose edges
 /// are the distinct `(primary, dr)` pairs (ascending): the first half of
@@ -1559,11 +1565,10 @@ type GroupsOf = (Vec<GroupData>, Vec<u32>, Vec<u32>);
 /// representative is its smallest member, so the result does not depend on
 /// the order of the pairs), numbered in order of their smallest member.
 struct Components {
-    /// Every component's members, sorted, back to back.
+    /// Every component's members, sorted, back to back: component `c`'s
+    /// are `members[starts[c]..starts[c + 1]]`.
     members: Vec<u32>,
-    /// Where each component's members start, and how many there are.
     starts: Vec<u32>,
-    sizes: Vec<u32>,
     has_primary: Vec<bool>,
     /// Each node's DRs are `pairs[out_start[m]..out_start[m + 1]]`.
     out_start: Vec<u32>,
@@ -1604,31 +1609,27 @@ impl Components {
         // a node's parent has its component id already; a root starts a new
         // component.
         let mut comp = parent;
-        let mut sizes: Vec<u32> = Vec::new();
+        let mut count = 0;
         for x in 0..n {
             let up = comp[x] as usize;
-            let g = if up == x {
-                sizes.push(0);
-                (sizes.len() - 1) as u32
+            comp[x] = if up == x {
+                count += 1;
+                count - 1
             } else {
                 comp[up]
             };
-            comp[x] = g;
-            sizes[g as usize] += 1;
         }
         // Members by counting sort, so that each component's members come
         // out sorted.
-        let (members, mut starts) = bucket_by(
+        let (members, starts) = bucket_by(
             0..n as u32,
-            sizes.len(),
+            count as usize,
             |&x| comp[x as usize] as usize,
             |&x| x,
         );
-        starts.pop();
         Components {
             members,
             starts,
-            sizes,
             has_primary,
             out_start,
             scratch: comp,
@@ -1646,12 +1647,11 @@ impl Components {
 /// smallest member), and its depth is the longest breadth-first distance
 /// from the roots, in turn, then from any member still unreached (on or
 /// behind a cycle), in turn.
-fn groups_of(components: Components, pairs: &[(u32, u32)]) -> GroupsOf {
+fn groups_of(components: Components, pairs: &[(u32, u32)]) -> Groups {
     const NONE: u32 = u32::MAX;
     let Components {
         members,
         starts,
-        sizes,
         has_primary,
         out_start,
         scratch,
@@ -1663,9 +1663,10 @@ fn groups_of(components: Components, pairs: &[(u32, u32)]) -> GroupsOf {
     let mut dist = scratch;
     dist.fill(NONE);
     let mut queue: Vec<u32> = Vec::new();
-    let mut groups: Vec<GroupData> = Vec::with_capacity(sizes.len());
-    for (&start, &len) in starts.iter().zip(&sizes) {
-        let group = &members[start as usize..(start + len) as usize];
+    let mut groups: Vec<GroupData> = Vec::with_capacity(starts.len() - 1);
+    for w in starts.windows(2) {
+        let (start, len) = (w[0], w[1] - w[0]);
+        let group = &members[start as usize..w[1] as usize];
         let root = group
             .iter()
             .copied()
@@ -1705,11 +1706,15 @@ fn groups_of(components: Components, pairs: &[(u32, u32)]) -> GroupsOf {
     }
     groups.sort_unstable_by_key(|g| g.root);
     // Each node's group, in the distances' memory.
-    let mut node_group = dist;
+    let mut of_node = dist;
     for (gid, g) in groups.iter().enumerate() {
         for &m in &members[g.start as usize..(g.start + g.len) as usize] {
-            node_group[m as usize] = gid as u32;
+            of_node[m as usize] = gid as u32;
         }
     }
-    (groups, members, node_group)
+    Groups {
+        data: groups,
+        members,
+        of_node,
+    }
 }
