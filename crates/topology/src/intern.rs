@@ -558,9 +558,8 @@ impl IdInterner {
         } = self;
         // The table's slots hold every key with its index: sort them.
         // Packed ids sort as integers, straight from the table; the others
-        // as text; then one merge.
-        // Every id that does not pack has its text in `others` (usually
-        // none: then the table need not be searched for them).
+        // (their text in `others`; usually there are none, and then the
+        // table is not searched for them) as text; then one merge.
         let mut other: Vec<(&str, Slot)> = Vec::with_capacity(others_ends.len());
         if !others_ends.is_empty() {
             other.extend(
@@ -594,13 +593,12 @@ impl IdInterner {
         other.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut order = Vec::with_capacity(len);
         let (mut p, mut o) = (0, 0);
-        let mut text = String::with_capacity(36);
         while p < packed.len() || o < other.len() {
             let take_packed = match (packed.get(p), other.get(o)) {
+                // Text order is byte order.
                 (Some(slot), Some((id, _))) => {
-                    text.clear();
-                    slot.key().write_packed(&mut text);
-                    text.as_str() < *id
+                    let (text, len) = slot.key().packed_text();
+                    &text[..len] < id.as_bytes()
                 }
                 (Some(_), None) => true,
                 _ => false,
@@ -625,9 +623,9 @@ impl IdInterner {
     }
 }
 
-/// Sorts the `n` packed keys of `slots`: a counting sort on the high bits of `hi` (fleets' ids
-/// are random, so the buckets hold one or two keys each), then each bucket
-/// sorted on the whole key.
+/// Sorts the `n` packed keys of `slots`: a counting sort on the high bits
+/// of `hi` (fleets' ids are random, so the buckets hold one or two keys
+/// each), then each bucket sorted on the whole key.
 fn sort_packed<'s>(slots: impl Iterator<Item = &'s Slot> + Clone, n: usize) -> Vec<Slot> {
     let key = |s: &Slot| (s.hi, s.lo, s.suffix);
     if n < 256 {
