@@ -307,7 +307,7 @@ impl Topology {
         // The graph depends on the edges alone: build it on one thread
         // while the other settles every node's location, then finds the
         // components of the DR groups (together they take about as long).
-        let (graph, (located, components)) = join(
+        let (graph, (located, (components, primaries))) = join(
             parallel,
             || graph_of(n, &pairs, &ends),
             || {
@@ -327,11 +327,11 @@ impl Topology {
         // classifies the edges and the nodes.
         let (groups, ()) = join(
             parallel,
-            || groups_of(components, &pairs),
+            || groups_of(components, &pairs, &primaries),
             || {
                 let failed = topology.failed_targets(failed, &mut findings);
                 topology.classify_edges(&failed, &mut findings);
-                topology.degrees(&pairs, &mut findings);
+                topology.degrees(&pairs, &primaries, &mut findings);
                 topology.cycles(&mut findings);
             },
         );
@@ -833,16 +833,17 @@ impl Topology {
     /// cross-region DR. `pairs` are the edges, ascending; the degrees come
     /// from them, and the graph is walked only for the (few) instances with
     /// several primaries or with both a primary and DRs.
-    fn degrees(&mut self, pairs: &[(u32, u32)], findings: &mut Vec<Finding>) {
+    /// Roles, conflicting primaries, cascades and same-region DRs, from the
+    /// edges (`pairs`) and each node's number of primaries (`primaries`,
+    /// from [`Components::of`]).
+    fn degrees(&mut self, pairs: &[(u32, u32)], primaries: &[u32], findings: &mut Vec<Finding>) {
         let n = self.ids.len();
-        let mut has_primary = vec![0u32; n];
         let mut has_dr = vec![false; n];
-        for &(p, d) in pairs {
+        for &(p, _) in pairs {
             has_dr[p as usize] = true;
-            has_primary[d as usize] += 1;
         }
         for node in 0..n as u32 {
-            let (primaries, has_dr) = (has_primary[node as usize], has_dr[node as usize]);
+            let (primaries, has_dr) = (primaries[node as usize], has_dr[node as usize]);
             let role = match (primaries == 0, has_dr) {
                 (true, false) => Role::Standalone,
                 (true, true) => Role::Primary,
@@ -1569,7 +1570,6 @@ struct Components {
     /// are `members[starts[c]..starts[c + 1]]`.
     members: Vec<u32>,
     starts: Vec<u32>,
-    has_primary: Vec<bool>,
     /// Each node's DRs are `pairs[out_start[m]..out_start[m + 1]]`.
     out_start: Vec<u32>,
     /// `n` entries of memory to reuse (the component ids).
@@ -1577,7 +1577,9 @@ struct Components {
 }
 
 impl Components {
-    fn of(n: usize, pairs: &[(u32, u32)]) -> Components {
+    /// The components, and each node's number of primaries (which the
+    /// role checks need too).
+    fn of(n: usize, pairs: &[(u32, u32)]) -> (Components, Vec<u32>) {
         fn find(parent: &mut [u32], mut x: u32) -> u32 {
             while parent[x as usize] != x {
                 let up = parent[parent[x as usize] as usize];
@@ -1587,12 +1589,12 @@ impl Components {
             x
         }
         let mut parent: Vec<u32> = (0..n as u32).collect();
-        let mut has_primary = vec![false; n];
+        let mut primaries = vec![0u32; n];
         // Outgoing adjacency: the pairs are sorted by primary, so each
         // node's DRs are one run of them.
         let mut out_start = vec![0u32; n + 1];
         for &(p, d) in pairs {
-            has_primary[d as usize] = true;
+            primaries[d as usize] += 1;
             out_start[p as usize + 1] += 1;
             let (a, b) = (find(&mut parent, p), find(&mut parent, d));
             if a != b {
@@ -1627,32 +1629,32 @@ impl Components {
             |&x| comp[x as usize] as usize,
             |&x| x,
         );
-        Components {
+        let components = Components {
             members,
             starts,
-            has_primary,
             out_start,
             scratch: comp,
-        }
+        };
+        (components, primaries)
     }
 }
 
 /// DR groups: the weakly connected components (see [`Components`]) of the
 /// graph whose edges are the distinct `(primary, dr)` pairs, each with its
 /// root and depth; the members of every group, sorted, back to back; and
-/// each node's group. A function of the edges alone, so it can run beside
-/// the other analyses.
+/// each node's group (`primaries`: each node's number of primaries). A
+/// function of the edges alone, so it can run beside the other analyses.
 ///
 /// A group's root is its smallest member without a primary (else its
 /// smallest member), and its depth is the longest breadth-first distance
 /// from the roots, in turn, then from any member still unreached (on or
 /// behind a cycle), in turn.
-fn groups_of(components: Components, pairs: &[(u32, u32)]) -> Groups {
+fn groups_of(components: Components, pairs: &[(u32, u32)], primaries: &[u32]) -> Groups {
     const NONE: u32 = u32::MAX;
+    let has_primary = |m: u32| primaries[m as usize] > 0;
     let Components {
         members,
         starts,
-        has_primary,
         out_start,
         scratch,
     } = components;
@@ -1670,11 +1672,11 @@ fn groups_of(components: Components, pairs: &[(u32, u32)]) -> Groups {
         let root = group
             .iter()
             .copied()
-            .find(|&m| !has_primary[m as usize])
+            .find(|&m| !has_primary(m))
             .unwrap_or(group[0]);
         let mut depth = 0;
         if len > 1 {
-            let roots = group.iter().filter(|&&m| !has_primary[m as usize]);
+            let roots = group.iter().filter(|&&m| !has_primary(m));
             for &seed in roots.chain(group) {
                 if dist[seed as usize] != NONE {
                     continue;
