@@ -34,6 +34,16 @@ pub(crate) struct EdgeData {
     end: u32,
 }
 
+/// An edge and the data of its two ends, read ahead of classifying it.
+#[derive(Clone, Copy)]
+struct EdgeEnds {
+    edge: EdgeIndex<u32>,
+    primary: u32,
+    dr: u32,
+    of_primary: NodeData,
+    of_dr: NodeData,
+}
+
 /// One record's word for an edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Claim {
@@ -307,7 +317,7 @@ impl Topology {
         // The graph depends on the edges alone: build it on one thread
         // while the other settles every node's location, then finds the
         // components of the DR groups (together they take about as long).
-        let (graph, (located, (components, primaries))) = join(
+        let (graph, (located, (components, degree))) = join(
             parallel,
             || graph_of(n, &pairs, &ends),
             || {
@@ -323,18 +333,32 @@ impl Topology {
             data.loc = loc;
             data.has_local = has_local;
         }
-        // The DR groups' roots and depths on one thread while the other
-        // classifies the edges and the nodes.
-        let (groups, ()) = join(
+        // The DR groups' roots and depths, then the nodes' roles, on one
+        // thread while the other classifies the edges; both only read the
+        // graph, and what they settle is written into it afterwards.
+        let ((groups, roles, more), statuses) = join(
             parallel,
-            || groups_of(components, &pairs, &primaries),
+            || {
+                let groups = groups_of(components, &pairs, &degree);
+                let mut findings = Vec::new();
+                let roles = topology.degrees(&pairs, &degree, &mut findings);
+                (groups, roles, findings)
+            },
             || {
                 let failed = topology.failed_targets(failed, &mut findings);
-                topology.classify_edges(&failed, &mut findings);
-                topology.degrees(&pairs, &primaries, &mut findings);
-                topology.cycles(&mut findings);
+                topology.classify_edges(&failed, &mut findings)
             },
         );
+        findings.extend(more);
+        for (k, status) in statuses.into_iter().enumerate() {
+            if let Some(edge) = topology.graph.edge_weight_mut(EdgeIndex::new(k)) {
+                edge.status = status;
+            }
+        }
+        for (k, role) in roles.into_iter().enumerate() {
+            topology.graph[ix(k as u32)].role = role;
+        }
+        topology.cycles(&mut findings);
         drop((pairs, ends));
         topology.set_groups(groups);
         topology.record_findings(
@@ -709,8 +733,16 @@ impl Topology {
         set
     }
 
-    /// Settles each edge's status; reports one-sided edges and same-region DRs.
-    fn classify_edges(&mut self, failed: &HashSet<(String, String)>, findings: &mut Vec<Finding>) {
+    /// Each edge's status, by edge index; reports one-sided edges and
+    /// same-region DRs. The ends' data are read a block of edges at a time
+    /// in a loop of their own: the DRs lie all over memory, and a loop that
+    /// only loads keeps many of those cache misses in flight at once.
+    fn classify_edges(
+        &self,
+        failed: &HashSet<(String, String)>,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<EdgeStatus> {
+        const BLOCK: usize = 64;
         let pairs: HashSet<(Sym, Sym), FastHash> = self.sources.iter().copied().collect();
         let projects: HashSet<Sym, FastHash> = self.sources.iter().map(|s| s.1).collect();
         let queried = |n: &NodeData| {
@@ -721,39 +753,66 @@ impl Topology {
                     _ => false,
                 }
         };
-        for k in 0..self.graph.edge_count() {
-            let e = EdgeIndex::new(k);
-            let Some((p, d)) = self.graph.edge_endpoints(e) else {
-                continue;
-            };
-            let data = self.graph[e];
-            let claims = self.edge_claims(&data);
-            let by_primary = claims.iter().any(|c| c.side == Side::Primary);
-            let by_dr = claims.iter().any(|c| c.side == Side::Dr);
-            let (pn, dn) = (self.graph[p], self.graph[d]);
-            let status = match (by_primary, by_dr) {
-                (true, true) => EdgeStatus::Confirmed,
-                (true, false) if queried(&dn) => EdgeStatus::PrimaryOnly,
-                (false, true) if queried(&pn) => EdgeStatus::DrOnly,
-                _ => EdgeStatus::Unverified,
-            };
-            let (p, d) = (nid(p), nid(d));
-            if status != EdgeStatus::Confirmed {
-                findings.push(self.one_sided(p, d, status, claims, failed));
-            }
-            self.graph[e].status = status;
-            if let (Some(rp), Some(rd)) = (pn.loc.region, dn.loc.region)
-                && rp == rd
-            {
-                let (pid, did, region) = (self.id(p), self.id(d), self.strs.get(rp));
-                findings.push(Finding::new(
-                    Code::SameRegionDr,
-                    vec![pid.to_owned(), did.to_owned()],
-                    format!("DR {did} is in the same region ({region}) as its primary {pid}"),
-                    json!({"primary": pid, "dr": did, "region": region}),
-                ));
+        let count = self.graph.edge_count();
+        let mut statuses = Vec::with_capacity(count);
+        let mut block = Vec::with_capacity(BLOCK);
+        for first in (0..count).step_by(BLOCK) {
+            block.clear();
+            block.extend((first..count.min(first + BLOCK)).map(|k| {
+                let edge = EdgeIndex::new(k);
+                self.graph.edge_endpoints(edge).map(|(p, d)| EdgeEnds {
+                    edge,
+                    primary: nid(p),
+                    dr: nid(d),
+                    of_primary: self.graph[p],
+                    of_dr: self.graph[d],
+                })
+            }));
+            for ends in &block {
+                statuses.push(match ends {
+                    Some(ends) => self.classify_edge(ends, &queried, failed, findings),
+                    // No such edge (none is ever removed): any status.
+                    None => EdgeStatus::Unverified,
+                });
             }
         }
+        statuses
+    }
+
+    /// One edge's status (see [`Topology::classify_edges`]), given its ends
+    /// and their data.
+    fn classify_edge(
+        &self,
+        ends: &EdgeEnds,
+        queried: &impl Fn(&NodeData) -> bool,
+        failed: &HashSet<(String, String)>,
+        findings: &mut Vec<Finding>,
+    ) -> EdgeStatus {
+        let (p, d) = (ends.primary, ends.dr);
+        let claims = self.edge_claims(&self.graph[ends.edge]);
+        let by_primary = claims.iter().any(|c| c.side == Side::Primary);
+        let by_dr = claims.iter().any(|c| c.side == Side::Dr);
+        let status = match (by_primary, by_dr) {
+            (true, true) => EdgeStatus::Confirmed,
+            (true, false) if queried(&ends.of_dr) => EdgeStatus::PrimaryOnly,
+            (false, true) if queried(&ends.of_primary) => EdgeStatus::DrOnly,
+            _ => EdgeStatus::Unverified,
+        };
+        if status != EdgeStatus::Confirmed {
+            findings.push(self.one_sided(p, d, status, claims, failed));
+        }
+        if let (Some(rp), Some(rd)) = (ends.of_primary.loc.region, ends.of_dr.loc.region)
+            && rp == rd
+        {
+            let (pid, did, region) = (self.id(p), self.id(d), self.strs.get(rp));
+            findings.push(Finding::new(
+                Code::SameRegionDr,
+                vec![pid.to_owned(), did.to_owned()],
+                format!("DR {did} is in the same region ({region}) as its primary {pid}"),
+                json!({"primary": pid, "dr": did, "region": region}),
+            ));
+        }
+        status
     }
 
     fn one_sided(
@@ -830,28 +889,26 @@ impl Topology {
     }
 
     /// Roles, conflicting primaries, cascades, primaries without a
-    /// cross-region DR. `pairs` are the edges, ascending; the degrees come
-    /// from them, and the graph is walked only for the (few) instances with
-    /// several primaries or with both a primary and DRs.
-    /// Roles, conflicting primaries, cascades and same-region DRs, from the
-    /// edges (`pairs`) and each node's number of primaries (`primaries`,
-    /// from [`Components::of`]).
-    fn degrees(&mut self, pairs: &[(u32, u32)], primaries: &[u32], findings: &mut Vec<Finding>) {
-        let n = self.ids.len();
-        let mut has_dr = vec![false; n];
-        for &(p, _) in pairs {
-            has_dr[p as usize] = true;
-        }
-        for node in 0..n as u32 {
-            let (primaries, has_dr) = (primaries[node as usize], has_dr[node as usize]);
-            let role = match (primaries == 0, has_dr) {
+    /// cross-region DR, from the edges (`pairs`, ascending) and each node's
+    /// [`Degree`] (from [`Components::of`]). The graph is walked only for
+    /// the (few) instances with several primaries or with both a primary
+    /// and DRs.
+    fn degrees(
+        &self,
+        pairs: &[(u32, u32)],
+        degree: &[Degree],
+        findings: &mut Vec<Finding>,
+    ) -> Vec<Role> {
+        let mut roles = Vec::with_capacity(degree.len());
+        for (node, d) in (0..).zip(degree) {
+            let role = match (!d.has(Degree::PRIMARY), d.has(Degree::DR)) {
                 (true, false) => Role::Standalone,
                 (true, true) => Role::Primary,
                 (false, false) => Role::Dr,
                 (false, true) => Role::Cascaded,
             };
-            self.graph[ix(node)].role = role;
-            if primaries > 1 {
+            roles.push(role);
+            if d.has(Degree::SEVERAL_PRIMARIES) {
                 let of: Vec<u32> = self
                     .graph
                     .neighbors_directed(ix(node), Incoming)
@@ -902,6 +959,7 @@ impl Topology {
                 ));
             }
         }
+        roles
     }
 
     fn conflicting_primary(&self, dr: u32, primaries: &[u32]) -> Finding {
@@ -1577,9 +1635,9 @@ struct Components {
 }
 
 impl Components {
-    /// The components, and each node's number of primaries (which the
-    /// role checks need too).
-    fn of(n: usize, pairs: &[(u32, u32)]) -> (Components, Vec<u32>) {
+    /// The components, and each node's [`Degree`] (which the role checks
+    /// need too).
+    fn of(n: usize, pairs: &[(u32, u32)]) -> (Components, Vec<Degree>) {
         fn find(parent: &mut [u32], mut x: u32) -> u32 {
             while parent[x as usize] != x {
                 let up = parent[parent[x as usize] as usize];
@@ -1589,12 +1647,13 @@ impl Components {
             x
         }
         let mut parent: Vec<u32> = (0..n as u32).collect();
-        let mut primaries = vec![0u32; n];
+        let mut degree = vec![Degree::default(); n];
         // Outgoing adjacency: the pairs are sorted by primary, so each
         // node's DRs are one run of them.
         let mut out_start = vec![0u32; n + 1];
         for &(p, d) in pairs {
-            primaries[d as usize] += 1;
+            degree[d as usize].add_primary();
+            degree[p as usize].0 |= Degree::DR;
             out_start[p as usize + 1] += 1;
             let (a, b) = (find(&mut parent, p), find(&mut parent, d));
             if a != b {
@@ -1635,23 +1694,52 @@ impl Components {
             out_start,
             scratch: comp,
         };
-        (components, primaries)
+        (components, degree)
+    }
+}
+
+/// What a node has of the edges, in a byte (a quarter of the memory of a
+/// count, so the passes that look nodes up at random miss the cache less).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Degree(u8);
+
+impl Degree {
+    /// At least one primary.
+    const PRIMARY: u8 = 1;
+    /// Two primaries or more.
+    const SEVERAL_PRIMARIES: u8 = 2;
+    /// At least one DR.
+    const DR: u8 = 4;
+
+    fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
+    }
+
+    fn add_primary(&mut self) {
+        if self.has(Self::PRIMARY) {
+            self.0 |= Self::SEVERAL_PRIMARIES;
+        }
+        self.0 |= Self::PRIMARY;
     }
 }
 
 /// DR groups: the weakly connected components (see [`Components`]) of the
 /// graph whose edges are the distinct `(primary, dr)` pairs, each with its
 /// root and depth; the members of every group, sorted, back to back; and
-/// each node's group (`primaries`: each node's number of primaries). A
+/// each node's group (`degree`: what each node has of the edges). A
 /// function of the edges alone, so it can run beside the other analyses.
 ///
 /// A group's root is its smallest member without a primary (else its
 /// smallest member), and its depth is the longest breadth-first distance
 /// from the roots, in turn, then from any member still unreached (on or
-/// behind a cycle), in turn.
-fn groups_of(components: Components, pairs: &[(u32, u32)], primaries: &[u32]) -> Groups {
+/// behind a cycle), in turn. Most groups are one primary and its DRs, and
+/// their depth (1) needs no search: one root, and every other member a DR
+/// with one primary and no DR of its own.
+fn groups_of(components: Components, pairs: &[(u32, u32)], degree: &[Degree]) -> Groups {
     const NONE: u32 = u32::MAX;
-    let has_primary = |m: u32| primaries[m as usize] > 0;
+    let has_primary = |m: u32| degree[m as usize].has(Degree::PRIMARY);
+    // A DR with one primary and no DR: a leaf under its group's one root.
+    let leaf = Degree(Degree::PRIMARY);
     let Components {
         members,
         starts,
@@ -1669,13 +1757,21 @@ fn groups_of(components: Components, pairs: &[(u32, u32)], primaries: &[u32]) ->
     for w in starts.windows(2) {
         let (start, len) = (w[0], w[1] - w[0]);
         let group = &members[start as usize..w[1] as usize];
-        let root = group
-            .iter()
-            .copied()
-            .find(|&m| !has_primary(m))
-            .unwrap_or(group[0]);
+        let (mut root, mut roots, mut leaves) = (None, 0, 0);
+        for &m in group {
+            let d = degree[m as usize];
+            if !d.has(Degree::PRIMARY) {
+                roots += 1;
+                root = root.or(Some(m));
+            } else if d == leaf {
+                leaves += 1;
+            }
+        }
+        let root = root.unwrap_or(group[0]);
         let mut depth = 0;
-        if len > 1 {
+        if len > 1 && roots == 1 && leaves == len - 1 {
+            depth = 1;
+        } else if len > 1 {
             let roots = group.iter().filter(|&&m| !has_primary(m));
             for &seed in roots.chain(group) {
                 if dist[seed as usize] != NONE {
