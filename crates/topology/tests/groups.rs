@@ -124,7 +124,7 @@ proptest! {
         let edges: BTreeSet<(u8, u8)> = raw.into_iter().filter(|(p, d)| p != d).collect();
         prop_assume!(!edges.is_empty());
         let mut builder = Topology::builder();
-        builder.capture(&capture(&edges));
+        builder.capture(capture(&edges));
         let topology = builder.build();
 
         let got: Vec<(String, Vec<String>, usize)> = topology
