@@ -655,6 +655,11 @@ pub(crate) struct SortedIds {
 }
 
 impl SortedIds {
+    /// Each id's index as interned (first seen), in id order.
+    pub(crate) fn first_seen(&self) -> impl Iterator<Item = u32> + '_ {
+        self.order.iter().map(|slot| slot.index)
+    }
+
     /// Writes the ids' text into one table.
     pub(crate) fn into_table(self) -> IdTable {
         // Bytes first, checked as UTF-8 once at the end rather than id by id.

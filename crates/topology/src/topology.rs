@@ -252,8 +252,7 @@ impl Topology {
             ..
         } = b;
         let strs = strs.freeze();
-        let (sorted_ids, rank) = ids.sort();
-        let n = rank.len();
+        let n = ids.len();
         let parallel = n >= PARALLEL_MIN_NODES;
 
         // Sources in (region, project) order, so that index order is text order.
@@ -267,27 +266,43 @@ impl Topology {
             srank[old as usize] = new as u32;
         }
         let sources: Vec<(Sym, Sym)> = order.iter().map(|&o| sources[o as usize]).collect();
-        let node = |old: u32| rank[old as usize];
         let source = |old: u32| srank[old as usize];
+
+        // Nodes are numbered in id order, so the ids are sorted first. On
+        // the other thread meanwhile, the own records are grouped by
+        // instance as first seen (each group is taken in id order below),
+        // and the graph gets its nodes.
+        let ((sorted_ids, rank), (own_by_first, mut graph)) = join(
+            parallel,
+            || ids.sort(),
+            || {
+                let own = bucket_by(
+                    locals.iter(),
+                    n,
+                    |&&(x, _)| x as usize,
+                    |&&(_, s)| source(s),
+                );
+                drop(locals);
+                (own, graph_nodes(n, edges.len()))
+            },
+        );
+        let node = |old: u32| rank[old as usize];
 
         // The ids' text and the own records on one thread, the edges on
         // the other.
         let ((ids, locals), (pairs, ends, claims)) = join(
             parallel,
             || {
-                let ids = sorted_ids.into_table();
-                let (mut own, starts) = bucket_by(
-                    locals.iter(),
-                    n,
-                    |&&(x, _)| node(x) as usize,
-                    |&&(x, s)| (node(x), source(s)),
-                );
-                drop(locals);
-                for w in starts.windows(2) {
-                    sort_bucket(&mut own[w[0] as usize..w[1] as usize], Ord::cmp);
+                let (sources, starts) = own_by_first;
+                let mut own = Vec::with_capacity(sources.len());
+                for (node, x) in (0..).zip(sorted_ids.first_seen()) {
+                    let from = own.len();
+                    let of = &sources[starts[x as usize] as usize..starts[x as usize + 1] as usize];
+                    own.extend(of.iter().map(|&s| (node, s)));
+                    sort_bucket(&mut own[from..], Ord::cmp);
                 }
                 own.dedup();
-                (ids, own)
+                (sorted_ids.into_table(), own)
             },
             || {
                 let mut raw: Vec<RawEdge> = edges;
@@ -319,7 +334,10 @@ impl Topology {
         // components of the DR groups (together they take about as long).
         let (graph, (located, (components, degree))) = join(
             parallel,
-            || graph_of(n, &pairs, &ends),
+            || {
+                graph_edges(&mut graph, &pairs, &ends);
+                graph
+            },
             || {
                 let about = PeerClaims::new(n, &pairs, &ends, &topology.claims);
                 let located = topology.locate(&about, &mut findings);
@@ -1548,41 +1566,43 @@ fn edge_claims(
             .cmp(&b.key)
             .then_with(|| text(&a.peer).cmp(&text(&b.peer)))
     };
-    for w in starts.windows(2) {
-        sort_bucket(&mut items[w[0] as usize..w[1] as usize], order);
-    }
-    drop(starts);
-    let mut pairs = Vec::new();
-    let mut ends = Vec::new();
+    // Each primary's claims are sorted, then taken edge by edge while they
+    // are in cache.
+    let mut pairs = Vec::with_capacity(items.len());
+    let mut ends = Vec::with_capacity(items.len());
     let mut claims: Vec<Claim> = Vec::with_capacity(items.len());
     let dr = |item: &Item| (item.key >> 32) as u32;
-    for group in items.chunk_by(|a, b| (a.primary, dr(a)) == (b.primary, dr(b))) {
-        let start = claims.len();
-        for item in group {
-            let claim = Claim {
-                source: (item.key & 0x7fff_ffff) as u32,
-                side: if item.key & (1 << 31) != 0 {
-                    Side::Dr
-                } else {
-                    Side::Primary
-                },
-                peer: item.peer,
-            };
-            if claims.len() == start || claims.last() != Some(&claim) {
-                claims.push(claim);
+    for w in starts.windows(2) {
+        let of_primary = &mut items[w[0] as usize..w[1] as usize];
+        sort_bucket(of_primary, order);
+        for group in of_primary.chunk_by(|a, b| dr(a) == dr(b)) {
+            let start = claims.len();
+            for item in group {
+                let claim = Claim {
+                    source: (item.key & 0x7fff_ffff) as u32,
+                    side: if item.key & (1 << 31) != 0 {
+                        Side::Dr
+                    } else {
+                        Side::Primary
+                    },
+                    peer: item.peer,
+                };
+                if claims.len() == start || claims.last() != Some(&claim) {
+                    claims.push(claim);
+                }
             }
+            pairs.push((group[0].primary, dr(&group[0])));
+            // Fewer than 2^32 claims: they are made from records in memory.
+            ends.push(claims.len() as u32);
         }
-        pairs.push((group[0].primary, dr(&group[0])));
-        // Fewer than 2^32 claims: they are made from records in memory.
-        ends.push(claims.len() as u32);
     }
     (pairs, ends, claims)
 }
 
-/// The graph: a node per instance (its data filled in later), an edge per
-/// pair, with its claims `claims[ends[k - 1]..ends[k]]`.
-fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
-    let mut graph = Graph::with_capacity(n, pairs.len());
+/// The graph's nodes, one per instance (their data filled in later), with
+/// room for `edges` edges: all [`graph_edges`] needs, made before.
+fn graph_nodes(n: usize, edges: usize) -> Graph {
+    let mut graph = Graph::with_capacity(n, edges);
     for _ in 0..n {
         graph.add_node(NodeData {
             loc: Loc::default(),
@@ -1590,6 +1610,12 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
             has_local: false,
         });
     }
+    graph
+}
+
+/// Adds an edge per pair (`pairs`, ascending) to the graph made by
+/// [`graph_nodes`], with its claims `claims[ends[k - 1]..ends[k]]`.
+fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
     let mut start = 0;
     for (&(p, d), &end) in pairs.iter().zip(ends) {
         graph.add_edge(
@@ -1603,7 +1629,6 @@ fn graph_of(n: usize, pairs: &[(u32, u32)], ends: &[u32]) -> Graph {
         );
         start = end;
     }
-    graph
 }
 
 /// What [`groups_of`] finds.
