@@ -41,16 +41,66 @@ pub(crate) struct Loc {
     pub(crate) name: Option<Sym>,
 }
 
+/// A location as an index in the merge's table of the distinct locations
+/// that claims state ([`Places`]): 4 bytes in every claim rather than 12.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Place(u32);
+
+/// The distinct locations that claims state, each once.
+#[derive(Debug, Default)]
+pub(crate) struct Places {
+    locs: Vec<Loc>,
+    index: FastMap<Loc, Place>,
+    /// The places of locations looked up lately, by a hash of the location:
+    /// a fleet has few, and every peer object states one.
+    recent: Vec<Option<(Loc, Place)>>,
+}
+
+/// How many recent locations [`Places`] keeps (a power of two).
+const RECENT: usize = 256;
+
+impl Places {
+    /// `loc`'s place, added if new.
+    pub(crate) fn place(&mut self, loc: Loc) -> Place {
+        let bits = |s: Option<Sym>| u64::from(s.map_or(0, Sym::bits));
+        let hash = (bits(loc.region) ^ bits(loc.project) << 21 ^ bits(loc.name) << 42)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = (hash >> 56) as usize % RECENT;
+        if self.recent.is_empty() {
+            self.recent = vec![None; RECENT];
+        }
+        if let Some((seen, place)) = self.recent[slot]
+            && seen == loc
+        {
+            return place;
+        }
+        let locs = &mut self.locs;
+        let place = *self.index.entry(loc).or_insert_with(|| {
+            // Fewer than 2^32 distinct locations: each is made of strings
+            // held in memory.
+            locs.push(loc);
+            Place((locs.len() - 1) as u32)
+        });
+        self.recent[slot] = Some((loc, place));
+        place
+    }
+
+    /// The location at `place`.
+    pub(crate) fn get(&self, place: Place) -> Loc {
+        self.locs[place.0 as usize]
+    }
+}
+
 /// "Record of `dr` in `source` names `primary` as master" or "record of
 /// `primary` in `source` lists `dr` as a slave"; `peer` is what the record
 /// says about the other end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RawEdge {
     pub(crate) primary: u32,
     pub(crate) dr: u32,
-    pub(crate) side: Side,
     pub(crate) source: u32,
-    pub(crate) peer: Loc,
+    pub(crate) peer: Place,
+    pub(crate) side: Side,
 }
 
 /// A record naming its own instance as master (`side == Dr`) or slave.
@@ -112,6 +162,8 @@ pub struct TopologyBuilder {
     pub(crate) sources: Vec<(Sym, Sym)>,
     pub(crate) locals: Vec<(u32, u32)>,
     pub(crate) edges: Vec<RawEdge>,
+    /// The locations that the edges' claims state.
+    pub(crate) places: Places,
     pub(crate) selfs: Vec<RawSelf>,
     /// (node, source, capture serial) for every repeated record.
     pub(crate) dups: Vec<(u32, u32, u32)>,
@@ -432,12 +484,13 @@ impl TopologyBuilder {
                         Side::Primary => (x, other),
                         Side::Dr => (other, x),
                     };
+                    let peer = self.places.place(peer);
                     self.edges.push(RawEdge {
                         primary,
                         dr,
-                        side,
                         source: src,
                         peer,
+                        side,
                     });
                 }
                 true

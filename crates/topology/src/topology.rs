@@ -11,7 +11,7 @@ use petgraph::visit::{EdgeRef, NodeFiltered};
 use serde_json::{Value, json};
 
 use crate::bucket::{bucket_by, sort_bucket};
-use crate::builder::{Loc, RawEdge, Side, TopologyBuilder};
+use crate::builder::{Loc, Place, Places, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
 use crate::intern::{FastHash, IdTable, Strings, Sym};
 use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
@@ -50,7 +50,7 @@ struct Claim {
     source: u32,
     side: Side,
     /// What the record says about the other end.
-    peer: Loc,
+    peer: Place,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -202,6 +202,8 @@ pub struct Group<'a> {
 pub struct Topology {
     pub(crate) ids: IdTable,
     pub(crate) strs: Strings,
+    /// The locations that the claims state.
+    places: Places,
     sources: Vec<(Sym, Sym)>,
     pub(crate) graph: Graph,
     claims: Vec<Claim>,
@@ -244,6 +246,7 @@ impl Topology {
             sources,
             locals,
             edges,
+            places,
             selfs,
             dups,
             empties,
@@ -311,13 +314,14 @@ impl Topology {
                     e.dr = node(e.dr);
                     e.source = source(e.source);
                 }
-                edge_claims(raw, n, &strs)
+                edge_claims(raw, n, &strs, &places)
             },
         );
 
         let mut topology = Topology {
             ids,
             strs,
+            places,
             sources,
             graph: Graph::default(),
             claims,
@@ -339,7 +343,7 @@ impl Topology {
                 graph
             },
             || {
-                let about = PeerClaims::new(n, &pairs, &ends, &topology.claims);
+                let about = PeerClaims::new(n, &pairs, &ends, &topology.claims, &topology.places);
                 let located = topology.locate(&about, &mut findings);
                 drop(about);
                 (located, Components::of(n, &pairs))
@@ -502,7 +506,7 @@ impl Topology {
                 {
                     let via = Some((nid(record), side));
                     out.push((
-                        c.peer,
+                        self.places.get(c.peer),
                         Prov {
                             source: c.source,
                             via,
@@ -565,7 +569,7 @@ impl Topology {
                     .iter()
                     .map(|&(_, s)| self.source_loc(s)),
             );
-            claims.extend(about.of(node).iter().map(|&(loc, _)| loc));
+            claims.extend(about.of(node).iter().map(|&(at, _)| self.places.get(at)));
             let has_local = cursor > first;
             let key = |l: &Loc| {
                 (
@@ -1315,7 +1319,7 @@ impl Topology {
             .map(|c| EdgeClaim {
                 side: c.side,
                 source: self.source_ref(c.source),
-                peer: self.location(c.peer),
+                peer: self.location(self.places.get(c.peer)),
             })
             .collect();
         claims.sort();
@@ -1441,16 +1445,23 @@ pub(crate) struct PeerClaims<'a> {
     /// `start[node]..start[node + 1]` in `about`.
     start: Vec<u32>,
     /// What each claim says, and its index in `claims`.
-    about: Vec<(Loc, u32)>,
+    about: Vec<(Place, u32)>,
     pairs: &'a [(u32, u32)],
     ends: &'a [u32],
     claims: &'a [Claim],
+    places: &'a Places,
 }
 
 impl<'a> PeerClaims<'a> {
     /// From the edges (`pairs`, ascending) and their claims
     /// (`claims[ends[k - 1]..ends[k]]` for edge `k`).
-    fn new(n: usize, pairs: &'a [(u32, u32)], ends: &'a [u32], claims: &'a [Claim]) -> Self {
+    fn new(
+        n: usize,
+        pairs: &'a [(u32, u32)],
+        ends: &'a [u32],
+        claims: &'a [Claim],
+        places: &'a Places,
+    ) -> Self {
         // The claims in the order they are kept, each with the node it is
         // about: primary-side ones (about the DR), then DR-side ones (about
         // the primary), edges by descending other end. Listed with plain
@@ -1479,11 +1490,12 @@ impl<'a> PeerClaims<'a> {
             pairs,
             ends,
             claims,
+            places,
         }
     }
 
     /// What the claims about `node` say, and their indices in `claims`.
-    fn of(&self, node: u32) -> &[(Loc, u32)] {
+    fn of(&self, node: u32) -> &[(Place, u32)] {
         let node = node as usize;
         &self.about[self.start[node] as usize..self.start[node + 1] as usize]
     }
@@ -1491,7 +1503,7 @@ impl<'a> PeerClaims<'a> {
     /// The claims about `node` with their provenance (the record that made
     /// each claim is the other end of the claim's edge).
     fn provs(&self, node: u32) -> impl Iterator<Item = (Loc, Prov)> + '_ {
-        self.of(node).iter().map(|&(loc, c)| {
+        self.of(node).iter().map(|&(at, c)| {
             let claim = &self.claims[c as usize];
             let (p, d) = self.pairs[self.ends.partition_point(|&end| end <= c)];
             let via = match claim.side {
@@ -1499,7 +1511,7 @@ impl<'a> PeerClaims<'a> {
                 Side::Dr => d,
             };
             (
-                loc,
+                self.places.get(at),
                 Prov {
                     source: claim.source,
                     via: Some((via, claim.side)),
@@ -1537,6 +1549,7 @@ fn edge_claims(
     raw: Vec<RawEdge>,
     n: usize,
     strs: &Strings,
+    places: &Places,
 ) -> (Vec<(u32, u32)>, Vec<u32>, Vec<Claim>) {
     // Each claim as a small sort item: its primary, then (DR, side,
     // source) in one integer, and what it says of the peer.
@@ -1544,7 +1557,7 @@ fn edge_claims(
     struct Item {
         primary: u32,
         key: u64,
-        peer: Loc,
+        peer: Place,
     }
     let item = |e: &RawEdge| Item {
         primary: e.primary,
@@ -1560,11 +1573,19 @@ fn edge_claims(
     // text: interned symbols depend on the order the captures came in).
     let (mut items, starts) = bucket_by(raw.iter(), n, |e| e.primary as usize, |e| item(e));
     drop(raw);
-    let text = |l: &Loc| (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name));
+    let text = |at: Place| {
+        let l = places.get(at);
+        (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name))
+    };
+    // Two places are the same location exactly when they are equal.
     let order = |a: &Item, b: &Item| {
-        a.key
-            .cmp(&b.key)
-            .then_with(|| text(&a.peer).cmp(&text(&b.peer)))
+        a.key.cmp(&b.key).then_with(|| {
+            if a.peer == b.peer {
+                std::cmp::Ordering::Equal
+            } else {
+                text(a.peer).cmp(&text(b.peer))
+            }
+        })
     };
     // Each primary's claims are sorted, then taken edge by edge while they
     // are in cache.
