@@ -47,7 +47,7 @@ pub(crate) struct Loc {
 pub(crate) struct Place(u32);
 
 /// The distinct locations that claims state, each once.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Places {
     locs: Vec<Loc>,
     index: FastMap<Loc, Place>,

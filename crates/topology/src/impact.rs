@@ -208,7 +208,7 @@ impl Topology {
                         }
                         lost.sort();
                         remaining.sort();
-                        let loc = self.location(data.loc);
+                        let loc = self.location(self.loc(data.loc));
                         degraded_all.insert(node);
                         entry.degraded.push(Degraded {
                             id: self.id(node).to_owned(),
@@ -238,7 +238,7 @@ impl Topology {
     }
 
     fn dr_ref(&self, node: u32, edge: EdgeStatus, hops: usize) -> DrRef {
-        let loc = self.location(self.node_data(node).loc);
+        let loc = self.location(self.loc_of(node));
         DrRef {
             id: self.id(node).to_owned(),
             region: loc.region.map(str::to_owned),
@@ -285,7 +285,7 @@ impl Topology {
         surviving.sort_by(by_hops);
         lost.sort_by(by_hops);
         unknown.sort_by(by_hops);
-        let loc = self.location(self.node_data(node).loc);
+        let loc = self.location(self.loc_of(node));
         PrimaryImpact {
             id: self.id(node).to_owned(),
             project_id: loc.project_id.map(str::to_owned),

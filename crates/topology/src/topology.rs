@@ -20,7 +20,8 @@ type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct NodeData {
-    pub(crate) loc: Loc,
+    /// Where it is (see [`Topology::loc`]).
+    pub(crate) loc: Place,
     pub(crate) role: Role,
     /// Whether some captured source returned this instance's own record.
     pub(crate) has_local: bool,
@@ -246,7 +247,7 @@ impl Topology {
             sources,
             locals,
             edges,
-            places,
+            mut places,
             selfs,
             dups,
             empties,
@@ -270,6 +271,8 @@ impl Topology {
         }
         let sources: Vec<(Sym, Sym)> = order.iter().map(|&o| sources[o as usize]).collect();
         let source = |old: u32| srank[old as usize];
+        // Every node's place until its location is settled.
+        let unknown = places.place(Loc::default());
 
         // Nodes are numbered in id order, so the ids are sorted first. On
         // the other thread meanwhile, the own records are grouped by
@@ -286,7 +289,7 @@ impl Topology {
                     |&&(_, s)| source(s),
                 );
                 drop(locals);
-                (own, graph_nodes(n, edges.len()))
+                (own, graph_nodes(n, edges.len(), unknown))
             },
         );
         let node = |old: u32| rank[old as usize];
@@ -336,6 +339,9 @@ impl Topology {
         // The graph depends on the edges alone: build it on one thread
         // while the other settles every node's location, then finds the
         // components of the DR groups (together they take about as long).
+        // The settled locations join the places (in a copy: the claims'
+        // places are read meanwhile).
+        let mut places = topology.places.clone();
         let (graph, (located, (components, degree))) = join(
             parallel,
             || {
@@ -344,11 +350,12 @@ impl Topology {
             },
             || {
                 let about = PeerClaims::new(n, &pairs, &ends, &topology.claims, &topology.places);
-                let located = topology.locate(&about, &mut findings);
+                let located = topology.locate(&about, &mut places, &mut findings);
                 drop(about);
                 (located, Components::of(n, &pairs))
             },
         );
+        topology.places = places;
         topology.graph = graph;
         for (k, (loc, has_local)) in located.into_iter().enumerate() {
             let data = &mut topology.graph[ix(k as u32)];
@@ -448,8 +455,18 @@ impl Topology {
         &self.graph[ix(node)]
     }
 
+    /// The location at `place`.
+    pub(crate) fn loc(&self, place: Place) -> Loc {
+        self.places.get(place)
+    }
+
+    /// Where `node` is.
+    pub(crate) fn loc_of(&self, node: u32) -> Loc {
+        self.loc(self.node_data(node).loc)
+    }
+
     pub(crate) fn region_of(&self, node: u32) -> Option<&str> {
-        self.strs.opt(self.node_data(node).loc.region)
+        self.strs.opt(self.loc_of(node).region)
     }
 
     fn ids_of(&self, nodes: impl IntoIterator<Item = u32>) -> Vec<String> {
@@ -550,7 +567,12 @@ impl Topology {
     /// Settles each node's location; reports location and project-name
     /// conflicts. `about` holds the peer claims about every node, so that
     /// this pass reads memory in order rather than walking the graph.
-    fn locate(&self, about: &PeerClaims<'_>, findings: &mut Vec<Finding>) -> Vec<(Loc, bool)> {
+    fn locate(
+        &self,
+        about: &PeerClaims<'_>,
+        places: &mut Places,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<(Place, bool)> {
         let mut located = Vec::with_capacity(self.ids.len());
         // What every claim about the node says; the provenance is only
         // looked up for the (few) nodes with a conflict.
@@ -627,7 +649,7 @@ impl Topology {
                     self.name_conflicts(node, &claims, findings);
                 }
             }
-            located.push((loc, has_local));
+            located.push((places.place(loc), has_local));
         }
         located
     }
@@ -769,7 +791,7 @@ impl Topology {
         let projects: HashSet<Sym, FastHash> = self.sources.iter().map(|s| s.1).collect();
         let queried = |n: &NodeData| {
             n.has_local
-                || match (n.loc.region, n.loc.project) {
+                || match (self.loc(n.loc).region, self.loc(n.loc).project) {
                     (Some(r), Some(p)) => pairs.contains(&(r, p)),
                     (None, Some(p)) => projects.contains(&p),
                     _ => false,
@@ -823,8 +845,10 @@ impl Topology {
         if status != EdgeStatus::Confirmed {
             findings.push(self.one_sided(p, d, status, claims, failed));
         }
-        if let (Some(rp), Some(rd)) = (ends.of_primary.loc.region, ends.of_dr.loc.region)
-            && rp == rd
+        if let (Some(rp), Some(rd)) = (
+            self.loc(ends.of_primary.loc).region,
+            self.loc(ends.of_dr.loc).region,
+        ) && rp == rd
         {
             let (pid, did, region) = (self.id(p), self.id(d), self.strs.get(rp));
             findings.push(Finding::new(
@@ -864,7 +888,7 @@ impl Topology {
             Side::Primary => d,
             Side::Dr => p,
         };
-        let other_loc = self.location(self.node_data(other).loc);
+        let other_loc = self.location(self.loc_of(other));
         let other_text = other_loc.to_string();
         let details_other = json!({"region": other_loc.region, "project_id": other_loc.project_id});
         if status == EdgeStatus::Unverified {
@@ -961,12 +985,12 @@ impl Topology {
         // A primary's DRs are a run of `pairs`, sorted by id.
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
             let p = run[0].0;
-            let Some(region) = self.node_data(p).loc.region else {
+            let Some(region) = self.loc_of(p).region else {
                 continue;
             };
             if run
                 .iter()
-                .all(|&(_, d)| self.node_data(d).loc.region == Some(region))
+                .all(|&(_, d)| self.loc_of(d).region == Some(region))
             {
                 let (id, region) = (self.id(p), self.strs.get(region));
                 let ds = self.ids_of(run.iter().map(|&(_, d)| d));
@@ -1267,7 +1291,7 @@ impl Topology {
         let data = self.node_data(node);
         Node {
             id: self.id(node),
-            location: self.location(data.loc),
+            location: self.location(self.loc(data.loc)),
             role: data.role,
             group: self.id(self.groups[self.node_group[node as usize] as usize].root),
             has_own_record: data.has_local,
@@ -1333,7 +1357,7 @@ impl Topology {
     }
 
     pub(crate) fn cross_region(&self, a: u32, b: u32) -> Option<bool> {
-        match (self.node_data(a).loc.region, self.node_data(b).loc.region) {
+        match (self.loc_of(a).region, self.loc_of(b).region) {
             (Some(x), Some(y)) => Some(x != y),
             _ => None,
         }
@@ -1409,7 +1433,7 @@ impl Topology {
         let nodes = (0..self.ids.len() as u32)
             .map(|n| {
                 let data = self.node_data(n);
-                let loc = self.location(data.loc);
+                let loc = self.location(self.loc(data.loc));
                 NodeView {
                     id: self.id(n),
                     region: loc.region,
@@ -1622,11 +1646,11 @@ fn edge_claims(
 
 /// The graph's nodes, one per instance (their data filled in later), with
 /// room for `edges` edges: all [`graph_edges`] needs, made before.
-fn graph_nodes(n: usize, edges: usize) -> Graph {
+fn graph_nodes(n: usize, edges: usize, unknown: Place) -> Graph {
     let mut graph = Graph::with_capacity(n, edges);
     for _ in 0..n {
         graph.add_node(NodeData {
-            loc: Loc::default(),
+            loc: unknown,
             role: Role::Standalone,
             has_local: false,
         });
