@@ -51,13 +51,18 @@ pub(crate) struct Place(u32);
 pub(crate) struct Places {
     locs: Vec<Loc>,
     index: FastMap<Loc, Place>,
-    /// The places of locations looked up lately, by a hash of the location:
-    /// a fleet has few, and every peer object states one.
-    recent: Vec<Option<(Loc, Place)>>,
+    /// The places of locations looked up lately, by a hash of the location
+    /// (a fleet has few, and every peer object states one); [`NO_PLACE`]
+    /// where none is.
+    recent: Vec<(Loc, Place)>,
 }
 
-/// How many recent locations [`Places`] keeps (a power of two).
-const RECENT: usize = 256;
+/// How many recent locations [`Places`] keeps: 16 KiB, so that the hundred
+/// or so locations of a large fleet seldom share an entry.
+const RECENT: usize = 1024;
+
+/// An empty entry of [`Places::recent`] (no table holds 2^32 places).
+const NO_PLACE: Place = Place(u32::MAX);
 
 impl Places {
     /// `loc`'s place, added if new.
@@ -65,13 +70,12 @@ impl Places {
         let bits = |s: Option<Sym>| u64::from(s.map_or(0, Sym::bits));
         let hash = (bits(loc.region) ^ bits(loc.project) << 21 ^ bits(loc.name) << 42)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = (hash >> 56) as usize % RECENT;
+        let slot = (hash >> 54) as usize % RECENT;
         if self.recent.is_empty() {
-            self.recent = vec![None; RECENT];
+            self.recent = vec![(Loc::default(), NO_PLACE); RECENT];
         }
-        if let Some((seen, place)) = self.recent[slot]
-            && seen == loc
-        {
+        let (seen, place) = self.recent[slot];
+        if seen == loc && place != NO_PLACE {
             return place;
         }
         let locs = &mut self.locs;
@@ -81,7 +85,7 @@ impl Places {
             locs.push(loc);
             Place((locs.len() - 1) as u32)
         });
-        self.recent[slot] = Some((loc, place));
+        self.recent[slot] = (loc, place);
         place
     }
 
@@ -434,6 +438,21 @@ impl TopologyBuilder {
         }
         *seen = self.serial;
         self.locals.push((x, src));
+    }
+
+    /// Notes the repeated records of the capture being added, whose own
+    /// records are `self.locals[from..]`. `seen` is read at random, so this
+    /// runs as one tight loop after the capture (many reads in flight)
+    /// rather than record by record.
+    pub(crate) fn repeated_since(&mut self, from: usize) {
+        let serial = self.serial;
+        for &(x, src) in &self.locals[from..] {
+            let seen = &mut self.seen[x as usize];
+            if *seen == serial {
+                self.dups.push((x, src, serial));
+            }
+            *seen = serial;
+        }
     }
 
     /// Ends record `x`: `related` tells whether it had any peer at all.

@@ -725,6 +725,7 @@ impl TopologyBuilder {
 
         let mut nodes = nodes.into_iter();
         let mut next = || nodes.next().expect("one node per wanted id");
+        let first_local = self.locals.len();
         for (index, record) in records.iter().enumerate() {
             let Some(_) = record.id else {
                 let peers = mine(index)
@@ -740,7 +741,7 @@ impl TopologyBuilder {
                 continue;
             };
             let x = next();
-            self.local(x, src);
+            self.locals.push((x, src));
             let mut related = false;
             for (k, p) in mine(index).iter().enumerate() {
                 let field = match (record.has_master, k) {
@@ -762,6 +763,7 @@ impl TopologyBuilder {
             }
             self.close(x, src, related);
         }
+        self.repeated_since(first_local);
     }
 }
 
