@@ -649,7 +649,14 @@ impl Topology {
                     self.name_conflicts(node, &claims, findings);
                 }
             }
-            located.push((places.place(loc), has_local));
+            // Usually a peer claim says just this: its place is known.
+            let place = about
+                .of(node)
+                .iter()
+                .map(|&(at, _)| at)
+                .find(|&at| self.places.get(at) == loc)
+                .unwrap_or_else(|| places.place(loc));
+            located.push((place, has_local));
         }
         located
     }
