@@ -227,8 +227,9 @@ pub(crate) enum Resolved {
     Absent,
     /// A peer that cannot be used, and why.
     Bad(String),
-    /// A usable peer: its node and what the record says of its location.
-    Valid(u32, Loc),
+    /// A usable peer: its node and the place of what the record says of its
+    /// location.
+    Valid(u32, Place),
 }
 
 /// The reason given for a record, or a peer object with other fields, that
@@ -409,7 +410,7 @@ impl TopologyBuilder {
                     name: self.strs.intern_opt(p.name),
                 };
                 match usable(p.id) {
-                    Some(id) => Resolved::Valid(self.node(id), loc),
+                    Some(id) => Resolved::Valid(self.node(id), self.places.place(loc)),
                     None if loc == Loc::default() => Resolved::Absent,
                     None => Resolved::Bad(NO_PEER_ID.to_owned()),
                 }
@@ -503,7 +504,6 @@ impl TopologyBuilder {
                         Side::Primary => (x, other),
                         Side::Dr => (other, x),
                     };
-                    let peer = self.places.place(peer);
                     self.edges.push(RawEdge {
                         primary,
                         dr,

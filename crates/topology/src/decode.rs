@@ -27,7 +27,7 @@ use rds_dr_model::{Capture, ListDrRelationsResponse, Source};
 use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::builder::{Field, Loc, NO_PEER_ID, Resolved, TopologyBuilder, usable};
+use crate::builder::{Field, Loc, NO_PEER_ID, Place, Resolved, TopologyBuilder, usable};
 use crate::intern::{FastMap, PreId, Sym};
 
 mod scan;
@@ -726,6 +726,12 @@ impl TopologyBuilder {
         let mut nodes = nodes.into_iter();
         let mut next = || nodes.next().expect("one node per wanted id");
         let first_local = self.locals.len();
+        // The place of the location each project's peers last stated, by
+        // project string (the last entry: none): a project's peers nearly
+        // always state the same region and name, so this spares most
+        // lookups in the places table.
+        let mut by_project: Vec<(u32, u32, Option<Place>)> =
+            vec![(u32::MAX, u32::MAX, None); attrs.len() + 1];
         for (index, record) in records.iter().enumerate() {
             let Some(_) = record.id else {
                 let peers = mine(index)
@@ -755,7 +761,20 @@ impl TopologyBuilder {
                     name: sym(p.name),
                 };
                 let peer = match p.id {
-                    Some(_) => Resolved::Valid(next(), loc),
+                    Some(_) => {
+                        let last = &mut by_project[(p.project as usize).min(attrs.len())];
+                        let place = match *last {
+                            (region, name, Some(place)) if (region, name) == (p.region, p.name) => {
+                                place
+                            }
+                            _ => {
+                                let place = self.places.place(loc);
+                                *last = (p.region, p.name, Some(place));
+                                place
+                            }
+                        };
+                        Resolved::Valid(next(), place)
+                    }
                     None if loc == Loc::default() => Resolved::Absent,
                     None => Resolved::Bad(NO_PEER_ID.to_owned()),
                 };
