@@ -51,42 +51,18 @@ pub(crate) struct Place(u32);
 pub(crate) struct Places {
     locs: Vec<Loc>,
     index: FastMap<Loc, Place>,
-    /// The places of locations looked up lately, by a hash of the location
-    /// (a fleet has few, and every peer object states one); [`NO_PLACE`]
-    /// where none is.
-    recent: Vec<(Loc, Place)>,
 }
-
-/// How many recent locations [`Places`] keeps: 16 KiB, so that the hundred
-/// or so locations of a large fleet seldom share an entry.
-const RECENT: usize = 1024;
-
-/// An empty entry of [`Places::recent`] (no table holds 2^32 places).
-const NO_PLACE: Place = Place(u32::MAX);
 
 impl Places {
     /// `loc`'s place, added if new.
     pub(crate) fn place(&mut self, loc: Loc) -> Place {
-        let bits = |s: Option<Sym>| u64::from(s.map_or(0, Sym::bits));
-        let hash = (bits(loc.region) ^ bits(loc.project) << 21 ^ bits(loc.name) << 42)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = (hash >> 54) as usize % RECENT;
-        if self.recent.is_empty() {
-            self.recent = vec![(Loc::default(), NO_PLACE); RECENT];
-        }
-        let (seen, place) = self.recent[slot];
-        if seen == loc && place != NO_PLACE {
-            return place;
-        }
         let locs = &mut self.locs;
-        let place = *self.index.entry(loc).or_insert_with(|| {
+        *self.index.entry(loc).or_insert_with(|| {
             // Fewer than 2^32 distinct locations: each is made of strings
             // held in memory.
             locs.push(loc);
             Place((locs.len() - 1) as u32)
-        });
-        self.recent[slot] = (loc, place);
-        place
+        })
     }
 
     /// The location at `place`.

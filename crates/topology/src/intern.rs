@@ -92,11 +92,6 @@ impl Sym {
     fn index(self) -> usize {
         (self.0.get() - 1) as usize
     }
-
-    /// A number for the symbol (never 0), e.g. to hash it.
-    pub(crate) fn bits(self) -> u32 {
-        self.0.get()
-    }
 }
 
 /// Interns the few distinct attribute strings of a fleet.
