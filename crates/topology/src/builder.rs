@@ -493,3 +493,39 @@ impl TopologyBuilder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_are_the_same_exactly_for_the_same_location() {
+        let mut strs = Interner::default();
+        let mut places = Places::default();
+        let mut loc = |region: Option<&str>, project: Option<&str>, name: Option<&str>| Loc {
+            region: strs.intern_opt(region),
+            project: strs.intern_opt(project),
+            name: strs.intern_opt(name),
+        };
+        let locs = [
+            loc(None, None, None),
+            loc(Some("cn-north-4"), None, None),
+            loc(None, Some("cn-north-4"), None),
+            loc(Some("cn-north-4"), Some("p1"), None),
+            loc(Some("cn-north-4"), Some("p1"), Some("n1")),
+            loc(Some("cn-north-4"), Some("p1"), Some("n2")),
+            loc(Some("ap-southeast-1"), Some("p1"), Some("n1")),
+        ];
+        let first: Vec<Place> = locs.iter().map(|&l| places.place(l)).collect();
+        // Again, in reverse: the same places, each giving back its location.
+        for (&l, &p) in locs.iter().zip(&first).rev() {
+            assert_eq!(places.place(l), p);
+            assert_eq!(places.get(p), l);
+        }
+        for (i, a) in first.iter().enumerate() {
+            for b in &first[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+}
