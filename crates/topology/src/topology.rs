@@ -797,8 +797,9 @@ impl Topology {
         let pairs: HashSet<(Sym, Sym), FastHash> = self.sources.iter().copied().collect();
         let projects: HashSet<Sym, FastHash> = self.sources.iter().map(|s| s.1).collect();
         let queried = |n: &NodeData| {
+            let loc = self.loc(n.loc);
             n.has_local
-                || match (self.loc(n.loc).region, self.loc(n.loc).project) {
+                || match (loc.region, loc.project) {
                     (Some(r), Some(p)) => pairs.contains(&(r, p)),
                     (None, Some(p)) => projects.contains(&p),
                     _ => false,
