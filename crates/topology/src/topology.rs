@@ -349,7 +349,7 @@ impl Topology {
                 graph
             },
             || {
-                let about = PeerClaims::new(n, &pairs, &ends, &topology.claims, &topology.places);
+                let about = PeerClaims::new(n, &pairs, &ends, &topology.claims);
                 let located = topology.locate(&about, &mut places, &mut findings);
                 drop(about);
                 (located, Components::of(n, &pairs))
@@ -460,6 +460,11 @@ impl Topology {
         self.places.get(place)
     }
 
+    /// The DR group `node` is in.
+    fn group_data_of(&self, node: u32) -> &GroupData {
+        &self.groups[self.node_group[node as usize] as usize]
+    }
+
     /// Where `node` is.
     pub(crate) fn loc_of(&self, node: u32) -> Loc {
         self.loc(self.node_data(node).loc)
@@ -523,7 +528,7 @@ impl Topology {
                 {
                     let via = Some((nid(record), side));
                     out.push((
-                        self.places.get(c.peer),
+                        self.loc(c.peer),
                         Prov {
                             source: c.source,
                             via,
@@ -591,7 +596,7 @@ impl Topology {
                     .iter()
                     .map(|&(_, s)| self.source_loc(s)),
             );
-            claims.extend(about.of(node).iter().map(|&(at, _)| self.places.get(at)));
+            claims.extend(about.of(node).iter().map(|&(at, _)| self.loc(at)));
             let has_local = cursor > first;
             let key = |l: &Loc| {
                 (
@@ -641,7 +646,7 @@ impl Topology {
             if conflict || named {
                 let mut claims = Vec::new();
                 self.own_claims(first..cursor, &mut claims);
-                claims.extend(about.provs(node));
+                claims.extend(about.provs(node).map(|(at, prov)| (self.loc(at), prov)));
                 if conflict {
                     findings.push(self.location_conflict(node, &claims));
                 }
@@ -654,7 +659,7 @@ impl Topology {
                 .of(node)
                 .iter()
                 .map(|&(at, _)| at)
-                .find(|&at| self.places.get(at) == loc)
+                .find(|&at| self.loc(at) == loc)
                 .unwrap_or_else(|| places.place(loc));
             located.push((place, has_local));
         }
@@ -1301,7 +1306,7 @@ impl Topology {
             id: self.id(node),
             location: self.location(self.loc(data.loc)),
             role: data.role,
-            group: self.id(self.groups[self.node_group[node as usize] as usize].root),
+            group: self.id(self.group_data_of(node).root),
             has_own_record: data.has_local,
         }
     }
@@ -1351,7 +1356,7 @@ impl Topology {
             .map(|c| EdgeClaim {
                 side: c.side,
                 source: self.source_ref(c.source),
-                peer: self.location(self.places.get(c.peer)),
+                peer: self.location(self.loc(c.peer)),
             })
             .collect();
         claims.sort();
@@ -1426,7 +1431,7 @@ impl Topology {
     /// The DR group of instance `id`.
     pub fn group_of(&self, id: &str) -> Option<Group<'_>> {
         let n = self.ids.find(id)?;
-        Some(self.group_at(&self.groups[self.node_group[n as usize] as usize]))
+        Some(self.group_at(self.group_data_of(n)))
     }
 
     pub(crate) fn drs(&self, node: u32) -> impl Iterator<Item = (u32, EdgeStatus)> + '_ {
@@ -1448,7 +1453,7 @@ impl Topology {
                     project_id: loc.project_id,
                     project_name: loc.project_name,
                     role: data.role,
-                    group: self.id(self.groups[self.node_group[n as usize] as usize].root),
+                    group: self.id(self.group_data_of(n).root),
                 }
             })
             .collect();
@@ -1481,19 +1486,12 @@ pub(crate) struct PeerClaims<'a> {
     pairs: &'a [(u32, u32)],
     ends: &'a [u32],
     claims: &'a [Claim],
-    places: &'a Places,
 }
 
 impl<'a> PeerClaims<'a> {
     /// From the edges (`pairs`, ascending) and their claims
     /// (`claims[ends[k - 1]..ends[k]]` for edge `k`).
-    fn new(
-        n: usize,
-        pairs: &'a [(u32, u32)],
-        ends: &'a [u32],
-        claims: &'a [Claim],
-        places: &'a Places,
-    ) -> Self {
+    fn new(n: usize, pairs: &'a [(u32, u32)], ends: &'a [u32], claims: &'a [Claim]) -> Self {
         // The claims in the order they are kept, each with the node it is
         // about: primary-side ones (about the DR), then DR-side ones (about
         // the primary), edges by descending other end. Listed with plain
@@ -1522,7 +1520,6 @@ impl<'a> PeerClaims<'a> {
             pairs,
             ends,
             claims,
-            places,
         }
     }
 
@@ -1534,7 +1531,7 @@ impl<'a> PeerClaims<'a> {
 
     /// The claims about `node` with their provenance (the record that made
     /// each claim is the other end of the claim's edge).
-    fn provs(&self, node: u32) -> impl Iterator<Item = (Loc, Prov)> + '_ {
+    fn provs(&self, node: u32) -> impl Iterator<Item = (Place, Prov)> + '_ {
         self.of(node).iter().map(|&(at, c)| {
             let claim = &self.claims[c as usize];
             let (p, d) = self.pairs[self.ends.partition_point(|&end| end <= c)];
@@ -1543,7 +1540,7 @@ impl<'a> PeerClaims<'a> {
                 Side::Dr => d,
             };
             (
-                self.places.get(at),
+                at,
                 Prov {
                     source: claim.source,
                     via: Some((via, claim.side)),
@@ -1731,7 +1728,7 @@ impl Components {
         let mut out_start = vec![0u32; n + 1];
         for &(p, d) in pairs {
             degree[d as usize].add_primary();
-            degree[p as usize].0 |= Degree::DR;
+            degree[p as usize].add_dr();
             out_start[p as usize + 1] += 1;
             let (a, b) = (find(&mut parent, p), find(&mut parent, d));
             if a != b {
@@ -1793,6 +1790,10 @@ impl Degree {
         self.0 & flag != 0
     }
 
+    fn add_dr(&mut self) {
+        self.0 |= Self::DR;
+    }
+
     fn add_primary(&mut self) {
         if self.has(Self::PRIMARY) {
             self.0 |= Self::SEVERAL_PRIMARIES;
@@ -1835,11 +1836,11 @@ fn groups_of(components: Components, pairs: &[(u32, u32)], degree: &[Degree]) ->
     for w in starts.windows(2) {
         let (start, len) = (w[0], w[1] - w[0]);
         let group = &members[start as usize..w[1] as usize];
-        let (mut root, mut roots, mut leaves) = (None, 0, 0);
+        let (mut root, mut root_count, mut leaves) = (None, 0, 0);
         for &m in group {
             let d = degree[m as usize];
             if !d.has(Degree::PRIMARY) {
-                roots += 1;
+                root_count += 1;
                 root = root.or(Some(m));
             } else if d == leaf {
                 leaves += 1;
@@ -1847,7 +1848,7 @@ fn groups_of(components: Components, pairs: &[(u32, u32)], degree: &[Degree]) ->
         }
         let root = root.unwrap_or(group[0]);
         let mut depth = 0;
-        if len > 1 && roots == 1 && leaves == len - 1 {
+        if len > 1 && root_count == 1 && leaves == len - 1 {
             depth = 1;
         } else if len > 1 {
             let roots = group.iter().filter(|&&m| !has_primary(m));
