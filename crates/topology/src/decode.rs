@@ -27,7 +27,7 @@ use rds_dr_model::{Capture, ListDrRelationsResponse, Source};
 use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::builder::{Field, Loc, NO_PEER_ID, Place, Resolved, TopologyBuilder, usable};
+use crate::builder::{Field, Loc, NO_PEER_ID, Place, Places, Resolved, TopologyBuilder, usable};
 use crate::intern::{FastMap, PreId, Sym};
 
 mod scan;
@@ -89,6 +89,31 @@ struct FlatPeer {
     region: u32,
     project: u32,
     name: u32,
+}
+
+/// The place of the location each project's peers last stated in one
+/// capture, by project string (its index in the capture's `attrs`; the
+/// last entry: no project). A project's peers nearly always state the same
+/// region and name, so this spares most lookups in the places table.
+struct LastPlaces(Vec<(u32, u32, Option<Place>)>);
+
+impl LastPlaces {
+    fn new(attrs: usize) -> Self {
+        LastPlaces(vec![(u32::MAX, u32::MAX, None); attrs + 1])
+    }
+
+    /// `peer`'s place; `loc` makes its location when it is not known.
+    fn place(&mut self, peer: &FlatPeer, places: &mut Places, loc: impl FnOnce() -> Loc) -> Place {
+        let at = (peer.project as usize).min(self.0.len() - 1);
+        match self.0[at] {
+            (region, name, Some(place)) if (region, name) == (peer.region, peer.name) => place,
+            _ => {
+                let place = places.place(loc());
+                self.0[at] = (peer.region, peer.name, Some(place));
+                place
+            }
+        }
+    }
 }
 
 /// [`Flat`] while it is being decoded from `'de` bytes.
@@ -726,12 +751,7 @@ impl TopologyBuilder {
         let mut nodes = nodes.into_iter();
         let mut next = || nodes.next().expect("one node per wanted id");
         let first_local = self.locals.len();
-        // The place of the location each project's peers last stated, by
-        // project string (the last entry: none): a project's peers nearly
-        // always state the same region and name, so this spares most
-        // lookups in the places table.
-        let mut by_project: Vec<(u32, u32, Option<Place>)> =
-            vec![(u32::MAX, u32::MAX, None); attrs.len() + 1];
+        let mut last_places = LastPlaces::new(attrs.len());
         for (index, record) in records.iter().enumerate() {
             let Some(_) = record.id else {
                 let peers = mine(index)
@@ -755,27 +775,17 @@ impl TopologyBuilder {
                     (true, k) => Field::Slave(k - 1),
                     (false, k) => Field::Slave(k),
                 };
-                let loc = Loc {
+                let loc = || Loc {
                     region: sym(p.region),
                     project: sym(p.project),
                     name: sym(p.name),
                 };
                 let peer = match p.id {
                     Some(_) => {
-                        let last = &mut by_project[(p.project as usize).min(attrs.len())];
-                        let place = match *last {
-                            (region, name, Some(place)) if (region, name) == (p.region, p.name) => {
-                                place
-                            }
-                            _ => {
-                                let place = self.places.place(loc);
-                                *last = (p.region, p.name, Some(place));
-                                place
-                            }
-                        };
+                        let place = last_places.place(p, &mut self.places, loc);
                         Resolved::Valid(next(), place)
                     }
-                    None if loc == Loc::default() => Resolved::Absent,
+                    None if loc() == Loc::default() => Resolved::Absent,
                     None => Resolved::Bad(NO_PEER_ID.to_owned()),
                 };
                 related |= self.related(src, index, x, field, peer);
