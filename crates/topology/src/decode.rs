@@ -56,6 +56,10 @@ struct FastResponse {
     instance_dr_relations: Option<FlatRecords>,
 }
 
+/// A kept string that is not UTF-8 (only the scanner meets them: serde's
+/// strings are checked).
+const NOT_UTF8: &str = "a string that is not UTF-8";
+
 /// No location string (an index in [`Flat::attrs`]).
 const NO_ATTR: u32 = u32::MAX;
 
@@ -119,12 +123,15 @@ impl LastPlaces {
 /// [`Flat`] while it is being decoded from `'de` bytes.
 struct FlatOut<'de> {
     flat: Flat,
-    attr_index: FastMap<&'de str, u32>,
-    /// A direct-mapped cache in front of `attr_index`, of strings of up to
-    /// 32 bytes (their [`ShortKey`] and index in `attrs`): a capture
-    /// repeats a few dozen location strings thousands of times, and this
-    /// finds them by comparing a few words, without hashing them whole.
-    attr_cache: Box<[(ShortKey, u32); ATTR_CACHE]>,
+    attr_index: FastMap<&'de [u8], u32>,
+    /// The strings of up to 32 bytes (their [`ShortKey`] and index in
+    /// `attrs`, or [`NO_ATTR`] in a free slot), by linear probing: a
+    /// capture repeats a few hundred location strings thousands of times,
+    /// and this finds them by comparing a few words, without hashing them
+    /// whole. At most half full; later strings go to `attr_index` alone.
+    attr_table: Box<[(ShortKey, u32); ATTR_SLOTS]>,
+    /// Strings in `attr_table`.
+    attr_short: usize,
 }
 
 impl Default for FlatOut<'_> {
@@ -132,7 +139,8 @@ impl Default for FlatOut<'_> {
         FlatOut {
             flat: Flat::default(),
             attr_index: FastMap::default(),
-            attr_cache: Box::new([(ShortKey::NONE, NO_ATTR); ATTR_CACHE]),
+            attr_table: Box::new([(ShortKey::NONE, NO_ATTR); ATTR_SLOTS]),
+            attr_short: 0,
         }
     }
 }
@@ -153,8 +161,9 @@ impl FlatOut<'_> {
 /// [`FlatOut::for_len`]; a little low, so that the guess is rarely too big.
 const BYTES_PER_RECORD: usize = 240;
 
-/// Slots of [`FlatOut::attr_cache`].
-const ATTR_CACHE: usize = 512;
+/// Slots of [`FlatOut::attr_table`] (a power of two).
+const ATTR_SLOTS: usize = 1 << ATTR_BITS;
+const ATTR_BITS: u32 = 10;
 
 /// A string of at most 32 bytes, exactly: its length and its first and
 /// last 16 bytes (which then cover it all; shorter strings use 8-byte
@@ -174,8 +183,7 @@ impl ShortKey {
         last: 0,
     };
 
-    fn of(s: &str) -> Option<ShortKey> {
-        let b = s.as_bytes();
+    fn of(b: &[u8]) -> Option<ShortKey> {
         if b.len() > 32 {
             return None;
         }
@@ -196,31 +204,41 @@ impl ShortKey {
         })
     }
 
-    /// The key's slot in [`FlatOut::attr_cache`].
+    /// The key's first slot in [`FlatOut::attr_table`].
     fn slot(&self) -> usize {
         let fold = |w: u128| (w as u64) ^ ((w >> 64) as u64).rotate_left(17);
         let mixed = (fold(self.first) ^ fold(self.last).rotate_left(29) ^ self.len as u64)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (mixed >> 55) as usize % ATTR_CACHE
+        (mixed >> (64 - ATTR_BITS)) as usize
     }
 }
 
+/// The decoders give strings as bytes: only the few strings that are kept
+/// as text are checked to be UTF-8 (a packed id is ASCII), so the
+/// scanner's input need not be checked whole first.
 impl<'de> FlatOut<'de> {
-    fn id(&mut self, id: Option<&str>) -> Result<Option<PreId>, &'static str> {
+    fn id(&mut self, id: Option<&[u8]>) -> Result<Option<PreId>, &'static str> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        if let Some(pre) = PreId::packed(id) {
+            return Ok(Some(pre));
+        }
+        let id = std::str::from_utf8(id).map_err(|_| NOT_UTF8)?;
         // Spans in `text` are 32-bit.
-        if self.flat.text.len() + id.map_or(0, str::len) > u32::MAX as usize {
+        if self.flat.text.len() + id.len() > u32::MAX as usize {
             return Err("capture too large");
         }
-        Ok(usable(id).map(|id| PreId::new(id, &mut self.flat.text)))
+        Ok(usable(Some(id)).map(|id| PreId::new(id, &mut self.flat.text)))
     }
 
     /// Adds a peer object's fields.
     fn peer(
         &mut self,
-        id: Option<&str>,
-        region: Option<&'de str>,
-        project: Option<&'de str>,
-        name: Option<&'de str>,
+        id: Option<&[u8]>,
+        region: Option<&'de [u8]>,
+        project: Option<&'de [u8]>,
+        name: Option<&'de [u8]>,
     ) -> Result<(), &'static str> {
         let peer = FlatPeer {
             id: self.id(id)?,
@@ -243,7 +261,7 @@ impl<'de> FlatOut<'de> {
     }
 
     /// Ends a record: its peers are the ones added since the last record.
-    fn record(&mut self, id: Option<&str>, has_master: bool) -> Result<(), &'static str> {
+    fn record(&mut self, id: Option<&[u8]>, has_master: bool) -> Result<(), &'static str> {
         let id = self.id(id)?;
         let peers_end =
             u32::try_from(self.flat.peers.len()).map_err(|_| "too many peers in one capture")?;
@@ -255,36 +273,46 @@ impl<'de> FlatOut<'de> {
         Ok(())
     }
 
-    fn attr(&mut self, s: Option<&'de str>) -> Result<u32, &'static str> {
+    fn attr(&mut self, s: Option<&'de [u8]>) -> Result<u32, &'static str> {
         let Some(s) = s else {
             return Ok(NO_ATTR);
         };
         let Some(key) = ShortKey::of(s) else {
             return self.attr_indexed(s);
         };
-        let slot = key.slot();
-        let (cached, i) = self.attr_cache[slot];
-        if cached == key {
-            return Ok(i);
+        // The table is never full, so the probe ends at a free slot.
+        let mut slot = key.slot();
+        loop {
+            let (known, i) = self.attr_table[slot];
+            if known == key {
+                return Ok(i);
+            }
+            if i == NO_ATTR {
+                break;
+            }
+            slot = (slot + 1) % ATTR_SLOTS;
         }
         let i = self.attr_indexed(s)?;
-        self.attr_cache[slot] = (key, i);
+        if self.attr_short < ATTR_SLOTS / 2 {
+            self.attr_table[slot] = (key, i);
+            self.attr_short += 1;
+        }
         Ok(i)
     }
 
     /// [`attr`](Self::attr) without the cache.
-    fn attr_indexed(&mut self, s: &'de str) -> Result<u32, &'static str> {
+    fn attr_indexed(&mut self, s: &'de [u8]) -> Result<u32, &'static str> {
         if let Some(&i) = self.attr_index.get(s) {
             return Ok(i);
         }
+        let text = std::str::from_utf8(s).map_err(|_| NOT_UTF8)?;
         let i = u32::try_from(self.flat.attrs.len())
             .ok()
             .filter(|&i| i != NO_ATTR)
             .ok_or("too many distinct location strings")?;
-        let text = &mut self.flat.text;
-        let start = u32::try_from(text.len()).map_err(|_| "capture too large")?;
-        text.push_str(s);
-        let end = u32::try_from(text.len()).map_err(|_| "capture too large")?;
+        let start = u32::try_from(self.flat.text.len()).map_err(|_| "capture too large")?;
+        self.flat.text.push_str(text);
+        let end = u32::try_from(self.flat.text.len()).map_err(|_| "capture too large")?;
         self.flat.attrs.push((start, end));
         self.attr_index.insert(s, i);
         Ok(i)
@@ -394,7 +422,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, 'de> {
                 }
             }
         }
-        out.record(id.flatten(), master == Some(true))
+        out.record(id.flatten().map(str::as_bytes), master == Some(true))
             .map_err(A::Error::custom)
     }
 }
@@ -503,10 +531,10 @@ impl<'de> Visitor<'de> for PeerSeed<'_, 'de> {
             }
         }
         out.peer(
-            id.flatten(),
-            region.flatten(),
-            project.flatten(),
-            name.flatten(),
+            id.flatten().map(str::as_bytes),
+            region.flatten().map(str::as_bytes),
+            project.flatten().map(str::as_bytes),
+            name.flatten().map(str::as_bytes),
         )
         .map_err(A::Error::custom)
     }
@@ -516,11 +544,10 @@ impl<'de> Visitor<'de> for PeerSeed<'_, 'de> {
 /// types'; `None` when both give up. The whole input is checked to be UTF-8
 /// once, so that neither needs to check every string it borrows.
 fn fast_capture(json: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>, Flat)> {
-    let text = std::str::from_utf8(json).ok()?;
-    if let Some((region, project_id, flat)) = scan::capture(text) {
+    if let Some((region, project_id, flat)) = scan::capture(json) {
         return Some((region.into(), project_id.into(), flat));
     }
-    serde_capture(text)
+    serde_capture(std::str::from_utf8(json).ok()?)
 }
 
 /// A capture envelope decoded with the serde fast types alone.
@@ -536,11 +563,10 @@ fn serde_capture(text: &str) -> Option<(Cow<'_, str>, Cow<'_, str>, Flat)> {
 
 /// The scanner's result for a raw API body, else the serde fast types'.
 fn fast_response(json: &[u8]) -> Option<Flat> {
-    let text = std::str::from_utf8(json).ok()?;
-    if let Some(flat) = scan::response(text) {
+    if let Some(flat) = scan::response(json) {
         return Some(flat);
     }
-    serde_response(text)
+    serde_response(std::str::from_utf8(json).ok()?)
 }
 
 /// A raw API body decoded with the serde fast types alone.
@@ -806,7 +832,7 @@ mod tests {
     fn short_keys_are_equal_exactly_when_their_strings_are() {
         // Every length up to 33 bytes; each string against the same length
         // with one byte changed in each place, and against its prefixes.
-        let base: String = ('a'..='z').chain('0'..='9').collect();
+        let base: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').collect();
         for len in 0..=33 {
             let s = &base[..len];
             let key = ShortKey::of(s);
@@ -816,12 +842,11 @@ mod tests {
             }
             let key = key.expect("short");
             assert_eq!(ShortKey::of(s), Some(key));
-            assert!(key.slot() < ATTR_CACHE);
+            assert!(key.slot() < ATTR_SLOTS);
             assert_ne!(key, ShortKey::NONE);
             for place in 0..len {
-                let mut other = s.as_bytes().to_vec();
+                let mut other = s.to_vec();
                 other[place] = b'-';
-                let other = String::from_utf8(other).expect("ASCII");
                 assert_ne!(ShortKey::of(&other), Some(key), "{s:?} vs {other:?}");
             }
             for shorter in 0..len {
@@ -829,8 +854,8 @@ mod tests {
             }
         }
         // Zero bytes do not make a short string look like a shorter one.
-        assert_ne!(ShortKey::of("\0"), ShortKey::of(""));
-        assert_ne!(ShortKey::of("\0a"), ShortKey::of("a"));
+        assert_ne!(ShortKey::of(b"\0"), ShortKey::of(b""));
+        assert_ne!(ShortKey::of(b"\0a"), ShortKey::of(b"a"));
     }
 
     #[test]
@@ -917,7 +942,7 @@ mod tests {
                 serde_json::to_string(capture).expect("serialises"),
                 serde_json::to_string_pretty(capture).expect("serialises"),
             ] {
-                let scanned = scan::capture(&text)
+                let scanned = scan::capture(text.as_bytes())
                     .unwrap_or_else(|| panic!("the scanner gave up on {}", capture.source));
                 let decoded = serde_capture(&text)
                     .unwrap_or_else(|| panic!("the fast types rejected {}", capture.source));
@@ -931,11 +956,15 @@ mod tests {
         }
     }
 
-    /// Whenever the scanner takes a document, the serde fast types take it
-    /// too and decode the same; returns whether the scanner took it.
-    fn agree(text: &str) -> bool {
-        match scan::capture(text) {
+    /// Whenever the scanner takes a document, it is UTF-8 and the serde
+    /// fast types take it too and decode the same; returns whether the
+    /// scanner took it.
+    fn agree(bytes: &[u8]) -> bool {
+        match scan::capture(bytes) {
             Some((region, project_id, flat)) => {
+                let Ok(text) = std::str::from_utf8(bytes) else {
+                    panic!("the scanner took what is not UTF-8: {bytes:?}");
+                };
                 let Some((r, p, f)) = serde_capture(text) else {
                     panic!("the scanner took what serde rejects: {text}");
                 };
@@ -980,7 +1009,7 @@ mod tests {
                 .to_owned(),
         ];
         for text in &taken {
-            assert!(agree(text), "the scanner gave up on {text}");
+            assert!(agree(text.as_bytes()), "the scanner gave up on {text}");
         }
     }
 
@@ -1021,7 +1050,100 @@ mod tests {
             "{".to_owned(),
         ];
         for text in &given_up {
-            assert!(!agree(text), "the scanner took {text}");
+            assert!(!agree(text.as_bytes()), "the scanner took {text}");
+        }
+    }
+
+    /// Every kind of string the scanner reads: a record's id, a peer's
+    /// four fields, the source's two, the fetch time and a key.
+    fn with_string_in_each_place(s: &str) -> Vec<String> {
+        let short = r#""region": "cn-north-4", "project_id": "p""#;
+        vec![
+            envelope(&format!(r#"{{"instance_id": "{s}"}}"#)),
+            envelope(&format!(
+                r#"{{"instance_id": "a", "master_instance": {{"instance_id": "{s}"}}}}"#
+            )),
+            envelope(&format!(
+                r#"{{"instance_id": "a", "slave_instances": [{{"region": "{s}"}}]}}"#
+            )),
+            envelope(&format!(
+                r#"{{"instance_id": "a", "slave_instances": [{{"project_id": "{s}"}}]}}"#
+            )),
+            envelope(&format!(
+                r#"{{"instance_id": "a", "slave_instances": [{{"project_name": "{s}"}}]}}"#
+            )),
+            format!(r#"{{"source": {{"region": "{s}", "project_id": "p"}}}}"#),
+            format!(r#"{{"source": {{"region": "r", "project_id": "{s}"}}}}"#),
+            format!(r#"{{"source": {{{short}}}, "fetched_at": "{s}"}}"#),
+            format!(r#"{{"source": {{{short}}}, "{s}": null}}"#),
+        ]
+    }
+
+    #[test]
+    fn scanner_takes_only_utf8() {
+        // Text the scanner keeps is checked: not the whole document first.
+        for s in [
+            "\u{e9}t\u{e9}",
+            "\u{4e2d}\u{6587}-0123456789abcdef0123456789ab",
+            "\u{1f600}",
+        ] {
+            for (k, text) in with_string_in_each_place(s).iter().enumerate() {
+                // The last place is an unknown key: never taken.
+                assert_eq!(agree(text.as_bytes()), k < 8, "{text}");
+            }
+        }
+        // A lone continuation byte, a cut sequence, bytes never in UTF-8.
+        for bad in [
+            &b"\x80"[..],
+            b"a\xc3",
+            b"\xc3(",
+            b"\xff\xfe",
+            b"\xed\xa0\x80",
+        ] {
+            for text in with_string_in_each_place("BAD") {
+                let mut bytes = Vec::new();
+                let (before, after) = text.split_once("BAD").expect("placed");
+                bytes.extend_from_slice(before.as_bytes());
+                bytes.extend_from_slice(bad);
+                bytes.extend_from_slice(after.as_bytes());
+                assert!(!agree(&bytes), "the scanner took {bytes:?}");
+                assert!(
+                    TopologyBuilder::decode_capture(&bytes).is_err(),
+                    "{bytes:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_capture_of_many_distinct_locations_decodes_as_with_serde() {
+        // More short location strings than the scanner's table holds (it
+        // fills to half), each repeated, in two passes.
+        let peer = |k: usize| {
+            format!(
+                r#"{{"instance_id": "d{k}", "region": "r{k}", "project_id": "p{k}", "project_name": "n{k}"}}"#
+            )
+        };
+        let peers: Vec<String> = (0..2 * ATTR_SLOTS)
+            .chain(0..2 * ATTR_SLOTS)
+            .map(peer)
+            .collect();
+        let text = envelope(&format!(
+            r#"{{"instance_id": "a", "slave_instances": [{}]}}"#,
+            peers.join(",")
+        ));
+        assert!(agree(text.as_bytes()));
+        let (_, _, flat) = scan::capture(text.as_bytes()).expect("taken");
+        assert_eq!(flat.attrs.len(), 3 * 2 * ATTR_SLOTS);
+        let attr = |i: u32| {
+            let (start, end) = flat.attrs[i as usize];
+            &flat.text[start as usize..end as usize]
+        };
+        for (k, peer) in flat.peers.iter().enumerate() {
+            let k = k % (2 * ATTR_SLOTS);
+            assert_eq!(attr(peer.region), format!("r{k}"));
+            assert_eq!(attr(peer.project), format!("p{k}"));
+            assert_eq!(attr(peer.name), format!("n{k}"));
         }
     }
 
@@ -1037,7 +1159,7 @@ mod tests {
                     0usize..10_000,
                     proptest::sample::select(&[
                         b' ', b'"', b',', b':', b'{', b'}', b'[', b']', b'n', b'u', b'l', b'\\',
-                        b'a', b'0', 0u8, 0x1f,
+                        b'a', b'0', 0u8, 0x1f, 0x80, 0xc3, 0xa9, 0xff,
                     ][..]),
                     0u8..3,
                 ),
@@ -1061,9 +1183,7 @@ mod tests {
                     _ => {}
                 }
             }
-            if let Ok(text) = std::str::from_utf8(&bytes) {
-                agree(text);
-            }
+            agree(&bytes);
         }
     }
 }

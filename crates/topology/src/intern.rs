@@ -270,8 +270,7 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
 };
 
 impl IdKey {
-    fn pack(id: &str) -> Option<IdKey> {
-        let b = id.as_bytes();
+    fn pack(b: &[u8]) -> Option<IdKey> {
         if !(32..=36).contains(&b.len()) {
             return None;
         }
@@ -334,11 +333,8 @@ pub(crate) struct PreId {
 impl PreId {
     /// Prepares `id`, copying it to `text` when it does not pack.
     pub(crate) fn new(id: &str, text: &mut String) -> PreId {
-        if let Some(key) = IdKey::pack(id) {
-            return PreId {
-                key,
-                hash: FastHash.hash_one(key),
-            };
+        if let Some(pre) = PreId::packed(id.as_bytes()) {
+            return pre;
         }
         let hash = FastHash.hash_one(id);
         let start = text.len() as u64;
@@ -351,6 +347,14 @@ impl PreId {
             },
             hash,
         }
+    }
+
+    /// Prepares `id` if it packs (so it is ASCII).
+    pub(crate) fn packed(id: &[u8]) -> Option<PreId> {
+        IdKey::pack(id).map(|key| PreId {
+            key,
+            hash: FastHash.hash_one(key),
+        })
     }
 
     /// The id's text (`text` is the buffer given to [`PreId::new`]).
@@ -423,7 +427,7 @@ impl IdInterner {
     /// The index of `id`, and whether it is new.
     pub(crate) fn intern(&mut self, id: &str) -> (u32, bool) {
         self.reserve(1);
-        match IdKey::pack(id) {
+        match IdKey::pack(id.as_bytes()) {
             Some(key) => self.probe(key, FastHash.hash_one(key), None),
             None => {
                 let hash = FastHash.hash_one(id);
@@ -807,7 +811,7 @@ mod tests {
             "ffffffffffffffffffffffffffffffffz",
             "00000000000000000000000000000000a1b",
         ] {
-            let key = IdKey::pack(id).expect("packs");
+            let key = IdKey::pack(id.as_bytes()).expect("packs");
             text.clear();
             key.write_packed(&mut text);
             assert_eq!(text, id);
@@ -923,7 +927,10 @@ mod tests {
                 .map(|i| FastHash.hash_one(format!("{i:032x}in03")))
                 .collect::<Vec<u64>>(),
             (0..10_000u32)
-                .map(|i| FastHash.hash_one(IdKey::pack(&format!("{i:032x}in03")).expect("packs")))
+                .map(|i| {
+                    FastHash
+                        .hash_one(IdKey::pack(format!("{i:032x}in03").as_bytes()).expect("packs"))
+                })
                 .collect(),
         ] {
             let distinct: std::collections::HashSet<u64> = hashes.iter().copied().collect();

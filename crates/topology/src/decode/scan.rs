@@ -18,10 +18,12 @@
 
 use super::{Flat, FlatOut};
 
-/// A position in JSON text (known to be UTF-8, so any slice between two
-/// ASCII bytes is a `str`).
+/// A position in JSON text. The text is not known to be UTF-8: strings
+/// are given as bytes, and whoever keeps one as text checks it (see
+/// [`FlatOut`]), so that what the scanner accepts is valid UTF-8 (outside
+/// its strings it accepts ASCII alone).
 struct Scanner<'a> {
-    text: &'a str,
+    text: &'a [u8],
     at: usize,
 }
 
@@ -73,6 +75,16 @@ fn first_special_swar(block: &[u8; 16]) -> Option<usize> {
     })
 }
 
+/// An object's key as compact JSON has it: quoted, then a colon.
+struct Field(&'static [u8]);
+
+impl Field {
+    /// The key's text.
+    fn name(&self) -> &'static [u8] {
+        &self.0[1..self.0.len() - 2]
+    }
+}
+
 /// Field sets, to refuse a repeated field (serde's derive refuses them).
 struct Seen(u8);
 
@@ -87,13 +99,13 @@ impl Seen {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a [u8]) -> Self {
         Scanner { text, at: 0 }
     }
 
     /// The next byte that is not JSON whitespace (without taking it).
     fn peek(&mut self) -> Option<u8> {
-        while let Some(&c) = self.text.as_bytes().get(self.at) {
+        while let Some(&c) = self.text.get(self.at) {
             if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(c);
             }
@@ -104,7 +116,7 @@ impl<'a> Scanner<'a> {
 
     fn eat(&mut self, c: u8) -> Option<()> {
         // Compact JSON has no whitespace: try the next byte first.
-        if self.text.as_bytes().get(self.at) == Some(&c) {
+        if self.text.get(self.at) == Some(&c) {
             self.at += 1;
             return Some(());
         }
@@ -118,10 +130,10 @@ impl<'a> Scanner<'a> {
 
     /// A string without escapes or control characters: sixteen bytes at a
     /// time, looking for the first `"`, `\\` or byte below 0x20.
-    fn string(&mut self) -> Option<&'a str> {
+    fn string(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.at;
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         while let Some(block) = bytes.get(self.at..self.at + 16) {
             if let Some(k) = first_special(block.try_into().ok()?) {
                 self.at += k;
@@ -136,7 +148,7 @@ impl<'a> Scanner<'a> {
                 _ => self.at += 1,
             }
         }
-        let s = self.text.get(start..self.at)?;
+        let s = &bytes[start..self.at];
         self.at += 1;
         Some(s)
     }
@@ -144,13 +156,13 @@ impl<'a> Scanner<'a> {
     /// `null`.
     fn null(&mut self) -> Option<()> {
         self.peek()?;
-        self.text.as_bytes()[self.at..]
+        self.text[self.at..]
             .starts_with(b"null")
             .then(|| self.at += 4)
     }
 
     /// A string or `null`.
-    fn opt_string(&mut self) -> Option<Option<&'a str>> {
+    fn opt_string(&mut self) -> Option<Option<&'a [u8]>> {
         match self.peek()? {
             b'"' => self.string().map(Some),
             b'n' => self.null().map(|()| None),
@@ -158,13 +170,35 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object: `member` reads each member's value after its key.
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    /// An object whose keys are all among `fields`: `member` reads the
+    /// value of each member after its key, given the field's index.
+    fn object<const N: usize>(
+        &mut self,
+        fields: &[Field; N],
+        mut member: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
         self.sequence(b'{', b'}', |sc| {
-            let key = sc.string()?;
-            sc.eat(b':')?;
-            member(sc, key)
+            let field = sc.field(fields)?;
+            member(sc, field)
         })
+    }
+
+    /// A key among `fields` and its colon: its index.
+    #[inline(always)]
+    fn field<const N: usize>(&mut self, fields: &[Field; N]) -> Option<usize> {
+        // Compact JSON: the key, quoted, and its colon, compared whole
+        // (a few words each: the lengths are constants once inlined).
+        let rest = &self.text[self.at..];
+        for (k, field) in fields.iter().enumerate() {
+            if rest.starts_with(field.0) {
+                self.at += field.0.len();
+                return Some(k);
+            }
+        }
+        // Whitespace, or a key that is none of them.
+        let key = self.string()?;
+        self.eat(b':')?;
+        fields.iter().position(|field| field.name() == key)
     }
 
     /// An array: `element` reads each element.
@@ -199,45 +233,48 @@ impl<'a> Scanner<'a> {
 }
 
 /// A capture envelope: its source's region and project id, and its records.
-pub(super) fn capture(text: &str) -> Option<(&str, &str, Flat)> {
+pub(super) fn capture(text: &[u8]) -> Option<(&str, &str, Flat)> {
     let mut scanner = Scanner::new(text);
     let mut seen = Seen(0);
     let (mut region, mut project, mut flat) = (None, None, None);
-    scanner.object(|sc, key| match key {
-        "source" => {
-            seen.first(1)?;
-            let mut fields = Seen(0);
-            sc.object(|sc, key| match key {
-                "region" => {
-                    fields.first(1)?;
-                    region = Some(sc.string()?);
+    const ENVELOPE: [Field; 3] = [
+        Field(b"\"source\":"),
+        Field(b"\"fetched_at\":"),
+        Field(b"\"response\":"),
+    ];
+    const SOURCE: [Field; 2] = [Field(b"\"region\":"), Field(b"\"project_id\":")];
+    scanner.object(&ENVELOPE, |sc, field| {
+        seen.first(1 << field)?;
+        match field {
+            0 => {
+                let mut fields = Seen(0);
+                sc.object(&SOURCE, |sc, field| {
+                    fields.first(1 << field)?;
+                    let value = Some(std::str::from_utf8(sc.string()?).ok()?);
+                    if field == 0 {
+                        region = value;
+                    } else {
+                        project = value;
+                    }
                     Some(())
-                }
-                "project_id" => {
-                    fields.first(2)?;
-                    project = Some(sc.string()?);
-                    Some(())
-                }
-                _ => None,
-            })
+                })
+            }
+            1 => match sc.opt_string()? {
+                Some(time) => std::str::from_utf8(time).ok().map(drop),
+                None => Some(()),
+            },
+            _ => {
+                flat = Some(response_object(sc)?);
+                Some(())
+            }
         }
-        "fetched_at" => {
-            seen.first(2)?;
-            sc.opt_string().map(drop)
-        }
-        "response" => {
-            seen.first(4)?;
-            flat = Some(response_object(sc)?);
-            Some(())
-        }
-        _ => None,
     })?;
     scanner.end()?;
     Some((region?, project?, flat.unwrap_or_default()))
 }
 
 /// A raw API body.
-pub(super) fn response(text: &str) -> Option<Flat> {
+pub(super) fn response(text: &[u8]) -> Option<Flat> {
     let mut scanner = Scanner::new(text);
     let flat = response_object(&mut scanner)?;
     scanner.end()?;
@@ -248,15 +285,12 @@ pub(super) fn response(text: &str) -> Option<Flat> {
 fn response_object(sc: &mut Scanner<'_>) -> Option<Flat> {
     let mut out = FlatOut::for_len(sc.text.len());
     let mut seen = Seen(0);
-    sc.object(|sc, key| match key {
-        "instance_dr_relations" => {
-            seen.first(1)?;
-            if sc.peek()? == b'n' {
-                return sc.null();
-            }
-            sc.array(|sc| record(sc, &mut out))
+    sc.object(&[Field(b"\"instance_dr_relations\":")], |sc, _| {
+        seen.first(1)?;
+        if sc.peek()? == b'n' {
+            return sc.null();
         }
-        _ => None,
+        sc.array(|sc| record(sc, &mut out))
     })?;
     Some(out.flat)
 }
@@ -266,30 +300,27 @@ fn record<'a>(sc: &mut Scanner<'a>, out: &mut FlatOut<'a>) -> Option<()> {
     let mut seen = Seen(0);
     let mut id = None;
     let mut has_master = false;
-    sc.object(|sc, key| match key {
-        "instance_id" => {
-            seen.first(1)?;
+    const RECORD: [Field; 3] = [
+        Field(b"\"instance_id\":"),
+        Field(b"\"slave_instances\":"),
+        Field(b"\"master_instance\":"),
+    ];
+    sc.object(&RECORD, |sc, field| {
+        seen.first(1 << field)?;
+        if field == 0 {
             id = sc.opt_string()?;
-            Some(())
+            return Some(());
         }
-        "master_instance" => {
-            seen.first(2)?;
-            if sc.peek()? == b'n' {
-                return sc.null();
-            }
-            peer(sc, out)?;
-            has_master = true;
-            out.master_added(start);
-            Some(())
+        if sc.peek()? == b'n' {
+            return sc.null();
         }
-        "slave_instances" => {
-            seen.first(4)?;
-            if sc.peek()? == b'n' {
-                return sc.null();
-            }
-            sc.array(|sc| peer(sc, out))
+        if field == 1 {
+            return sc.array(|sc| peer(sc, out));
         }
-        _ => None,
+        peer(sc, out)?;
+        has_master = true;
+        out.master_added(start);
+        Some(())
     })?;
     out.record(id, has_master).ok()
 }
@@ -297,16 +328,21 @@ fn record<'a>(sc: &mut Scanner<'a>, out: &mut FlatOut<'a>) -> Option<()> {
 fn peer<'a>(sc: &mut Scanner<'a>, out: &mut FlatOut<'a>) -> Option<()> {
     let mut seen = Seen(0);
     let [mut id, mut region, mut project, mut name] = [None; 4];
-    sc.object(|sc, key| {
-        let (bit, field) = match key {
-            "instance_id" => (1, &mut id),
-            "region" => (2, &mut region),
-            "project_id" => (4, &mut project),
-            "project_name" => (8, &mut name),
-            _ => return None,
-        };
-        seen.first(bit)?;
-        *field = sc.opt_string()?;
+    const PEER: [Field; 4] = [
+        Field(b"\"instance_id\":"),
+        Field(b"\"region\":"),
+        Field(b"\"project_id\":"),
+        Field(b"\"project_name\":"),
+    ];
+    sc.object(&PEER, |sc, field| {
+        seen.first(1 << field)?;
+        let value = sc.opt_string()?;
+        match field {
+            0 => id = value,
+            1 => region = value,
+            2 => project = value,
+            _ => name = value,
+        }
         Some(())
     })?;
     out.peer(id, region, project, name).ok()
