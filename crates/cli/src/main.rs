@@ -48,6 +48,7 @@ impl From<Outcome> for ExitCode {
 }
 
 fn main() -> ExitCode {
+    alloc::tune();
     let cli = Cli::parse();
     logging::init(&cli.global);
     match run(cli) {
