@@ -130,7 +130,7 @@ impl Interner {
 
 /// Asks the CPU to start loading the cache line at `at`: a hint only.
 #[inline]
-fn prefetch(at: *const i8) {
+pub(crate) fn prefetch(at: *const i8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `prefetch` never faults and reads nothing the program sees,
     // whatever the address; SSE, which it needs, is in every x86_64 CPU.

@@ -336,23 +336,23 @@ impl Topology {
             summary: Summary::default(),
         };
         let mut findings = Vec::new();
-        // The graph depends on the edges alone: build it on one thread
-        // while the other settles every node's location, then finds the
-        // components of the DR groups (together they take about as long).
-        // The settled locations join the places (in a copy: the claims'
-        // places are read meanwhile).
+        // The graph, then the DR groups (their components, roots and
+        // depths), depend on the edges alone: made on one thread while the
+        // other settles every node's location (together they take about
+        // as long). The settled locations join the places (in a copy: the
+        // claims' places are read meanwhile).
         let mut places = topology.places.clone();
-        let (graph, (located, (components, degree))) = join(
+        let ((graph, groups, degree), located) = join(
             parallel,
             || {
                 graph_edges(&mut graph, &pairs, &ends);
-                graph
+                let (components, degree) = Components::of(n, &pairs);
+                let groups = groups_of(components, &pairs, &degree);
+                (graph, groups, degree)
             },
             || {
                 let about = PeerClaims::new(n, &pairs, &ends, &topology.claims);
-                let located = topology.locate(&about, &mut places, &mut findings);
-                drop(about);
-                (located, Components::of(n, &pairs))
+                topology.locate(&about, &mut places, &mut findings)
             },
         );
         topology.places = places;
@@ -362,16 +362,15 @@ impl Topology {
             data.loc = loc;
             data.has_local = has_local;
         }
-        // The DR groups' roots and depths, then the nodes' roles, on one
-        // thread while the other classifies the edges; both only read the
-        // graph, and what they settle is written into it afterwards.
-        let ((groups, roles, more), statuses) = join(
+        // The nodes' roles on one thread while the other classifies the
+        // edges; both only read the graph, and what they settle is written
+        // into it afterwards.
+        let ((roles, more), statuses) = join(
             parallel,
             || {
-                let groups = groups_of(components, &pairs, &degree);
                 let mut findings = Vec::new();
                 let roles = topology.degrees(&pairs, &degree, &mut findings);
-                (groups, roles, findings)
+                (roles, findings)
             },
             || {
                 let failed = topology.failed_targets(failed, &mut findings);
@@ -1666,8 +1665,14 @@ fn graph_nodes(n: usize, edges: usize, unknown: Place) -> Graph {
 /// Adds an edge per pair (`pairs`, ascending) to the graph made by
 /// [`graph_nodes`], with its claims `claims[ends[k - 1]..ends[k]]`.
 fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
+    // Each edge goes into the lists of both its nodes, and a DR's node is
+    // far from the last one: ask for it a few edges ahead.
+    let node_at = NodeAt::new(graph);
     let mut start = 0;
-    for (&(p, d), &end) in pairs.iter().zip(ends) {
+    for (k, (&(p, d), &end)) in pairs.iter().zip(ends).enumerate() {
+        if let Some(&(_, ahead)) = pairs.get(k + 16) {
+            crate::intern::prefetch(node_at.get(ahead).cast());
+        }
         graph.add_edge(
             ix(p),
             ix(d),
@@ -1678,6 +1683,34 @@ fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
             },
         );
         start = end;
+    }
+}
+
+/// Where a node of the graph lies in memory, computed without reading the
+/// graph (reading would wait for the very cache miss a prefetch is meant to
+/// hide): petgraph keeps a stable graph's nodes in one array of its
+/// `Node`s. A wrong guess of that layout would only fetch useless lines; a
+/// test checks it.
+struct NodeAt {
+    /// The first node's weight.
+    first: *const u8,
+    /// The size of a node.
+    stride: usize,
+}
+
+impl NodeAt {
+    fn new(graph: &Graph) -> Self {
+        NodeAt {
+            first: graph
+                .node_weight(ix(0))
+                .map_or(std::ptr::null(), |w| std::ptr::from_ref(w).cast()),
+            stride: std::mem::size_of::<petgraph::graph::Node<Option<NodeData>, u32>>(),
+        }
+    }
+
+    /// The address of `node`'s weight (not to be read: only prefetched).
+    fn get(&self, node: u32) -> *const u8 {
+        self.first.wrapping_add(node as usize * self.stride)
     }
 }
 
@@ -1893,5 +1926,25 @@ fn groups_of(components: Components, pairs: &[(u32, u32)], degree: &[Degree]) ->
         data: groups,
         members,
         of_node,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_addresses_are_where_the_graph_keeps_its_nodes() {
+        let unknown = Places::default().place(Loc::default());
+        let graph = graph_nodes(1000, 0, unknown);
+        let node_at = NodeAt::new(&graph);
+        for k in 0..1000 {
+            let weight = graph.node_weight(ix(k)).expect("a node");
+            assert_eq!(
+                node_at.get(k),
+                std::ptr::from_ref(weight).cast::<u8>(),
+                "node {k}"
+            );
+        }
     }
 }
