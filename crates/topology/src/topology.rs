@@ -789,9 +789,9 @@ impl Topology {
     }
 
     /// Each edge's status, by edge index; reports one-sided edges and
-    /// same-region DRs. The ends' data are read a block of edges at a time
-    /// in a loop of their own: the DRs lie all over memory, and a loop that
-    /// only loads keeps many of those cache misses in flight at once.
+    /// same-region DRs. The DRs lie all over memory: the ends' data are
+    /// read a block of edges at a time in a loop of their own, and each
+    /// block's DRs are prefetched while the block before is checked.
     fn classify_edges(
         &self,
         failed: &HashSet<(String, String)>,
@@ -812,7 +812,17 @@ impl Topology {
         let count = self.graph.edge_count();
         let mut statuses = Vec::with_capacity(count);
         let mut block = Vec::with_capacity(BLOCK);
+        let node_at = NodeAt::new(&self.graph);
+        let ask = |edges: std::ops::Range<usize>| {
+            for k in edges.start..edges.end.min(count) {
+                if let Some((_, dr)) = self.graph.edge_endpoints(EdgeIndex::new(k)) {
+                    crate::intern::prefetch(node_at.get(nid(dr)).cast());
+                }
+            }
+        };
+        ask(0..BLOCK);
         for first in (0..count).step_by(BLOCK) {
+            ask(first + BLOCK..first + 2 * BLOCK);
             block.clear();
             block.extend((first..count.min(first + BLOCK)).map(|k| {
                 let edge = EdgeIndex::new(k);
@@ -994,8 +1004,15 @@ impl Topology {
                 ));
             }
         }
-        // A primary's DRs are a run of `pairs`, sorted by id.
+        // A primary's DRs are a run of `pairs`, sorted by id. The DRs lie
+        // all over the graph: each is prefetched a few pairs ahead.
+        let node_at = NodeAt::new(&self.graph);
+        let mut seen = 0;
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            for &(_, ahead) in pairs.iter().skip(seen + PREFETCH_PAIRS).take(run.len()) {
+                crate::intern::prefetch(node_at.get(ahead).cast());
+            }
+            seen += run.len();
             let p = run[0].0;
             let Some(region) = self.loc_of(p).region else {
                 continue;
@@ -1670,7 +1687,7 @@ fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
     let node_at = NodeAt::new(graph);
     let mut start = 0;
     for (k, (&(p, d), &end)) in pairs.iter().zip(ends).enumerate() {
-        if let Some(&(_, ahead)) = pairs.get(k + 16) {
+        if let Some(&(_, ahead)) = pairs.get(k + PREFETCH_PAIRS) {
             crate::intern::prefetch(node_at.get(ahead).cast());
         }
         graph.add_edge(
@@ -1685,6 +1702,9 @@ fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
         start = end;
     }
 }
+
+/// How many pairs ahead a pass over the pairs prefetches the DR's node.
+const PREFETCH_PAIRS: usize = 16;
 
 /// Where a node of the graph lies in memory, computed without reading the
 /// graph (reading would wait for the very cache miss a prefetch is meant to
