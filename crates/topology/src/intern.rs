@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::num::NonZeroU32;
+use std::sync::OnceLock;
 
 /// A fast, non-cryptographic hasher for the merge's maps and the id table
 /// (the FxHash mix, eight bytes at a time, then the murmur3 finaliser so
@@ -664,34 +665,44 @@ impl SortedIds {
         self.order.iter().map(|slot| slot.index)
     }
 
-    /// Writes the ids' text into one table.
+    /// The table of the ids (their text is written when first asked for
+    /// as `&str`: see [`IdTable`]).
     pub(crate) fn into_table(self) -> IdTable {
-        // Bytes first, checked as UTF-8 once at the end rather than id by id.
-        let mut arena = Vec::with_capacity(self.order.len() * 36 + self.others.len());
-        let mut ends = Vec::with_capacity(self.order.len());
-        for slot in &self.order {
-            if slot.suffix == OTHER {
-                arena.extend_from_slice(
-                    slice(&self.others, &self.others_ends, slot.lo as usize).as_bytes(),
-                );
-            } else {
-                let (text, len) = slot.key().packed_text();
-                arena.extend_from_slice(&text[..len]);
-            }
-            ends.push(arena.len());
-        }
+        // The keys alone, in 20 bytes rather than a slot's 24: the sorted
+        // slots' memory is then free for the steps that follow.
+        let keys = self.order.iter().map(|s| [s.hi, s.lo]).collect();
+        let suffixes = self.order.iter().map(|s| s.suffix).collect();
+        drop(self.order);
         IdTable {
-            // Packed ids are ASCII; the others were `str`s.
-            arena: String::from_utf8(arena).expect("ids are UTF-8"),
-            ends,
+            keys,
+            suffixes,
+            others: self.others,
+            others_ends: self.others_ends,
+            text: OnceLock::new(),
         }
     }
 }
 
-/// Instance ids, sorted, stored back to back in one buffer: node `i` is the
-/// `i`-th smallest id.
+/// Instance ids, sorted: node `i` is the `i`-th smallest id.
+///
+/// The ids stay packed. One id's text is made when asked for
+/// ([`IdTable::text`]: findings and lookups use that); the text of all of
+/// them, back to back in one buffer, only when an id is first borrowed as
+/// `&str` ([`IdTable::get`], for the public views). So `check` never
+/// writes the 10 MB of text of a large fleet.
 #[derive(Debug, Default)]
 pub(crate) struct IdTable {
+    /// Each id's `IdKey`: `hi` and `lo` here, `suffix` in `suffixes`.
+    keys: Vec<[u64; 2]>,
+    suffixes: Vec<u32>,
+    others: String,
+    others_ends: Vec<usize>,
+    text: OnceLock<TextTable>,
+}
+
+/// Every id's text, back to back.
+#[derive(Debug)]
+struct TextTable {
     arena: String,
     /// `ends[i]` is where id `i` ends in `arena`.
     ends: Vec<usize>,
@@ -699,24 +710,87 @@ pub(crate) struct IdTable {
 
 impl IdTable {
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.keys.len()
     }
 
+    /// Id `i`'s text, made for the caller.
+    pub(crate) fn text(&self, i: u32) -> IdText<'_> {
+        let ([hi, lo], suffix) = (self.keys[i as usize], self.suffixes[i as usize]);
+        if suffix == OTHER {
+            IdText::Other(slice(&self.others, &self.others_ends, lo as usize))
+        } else {
+            let (text, len) = IdKey { hi, lo, suffix }.packed_text();
+            IdText::Packed(text, len)
+        }
+    }
+
+    /// Id `i`'s text in the table of all of them (written on first use).
     pub(crate) fn get(&self, i: u32) -> &str {
-        slice(&self.arena, &self.ends, i as usize)
+        let table = self.text.get_or_init(|| self.write_text());
+        slice(&table.arena, &table.ends, i as usize)
     }
 
+    fn write_text(&self) -> TextTable {
+        // Bytes first, checked as UTF-8 once at the end rather than id by id.
+        let mut arena = Vec::with_capacity(self.len() * 36 + self.others.len());
+        let mut ends = Vec::with_capacity(self.len());
+        for i in 0..self.len() as u32 {
+            arena.extend_from_slice(self.text(i).as_bytes());
+            ends.push(arena.len());
+        }
+        TextTable {
+            // Packed ids are ASCII; the others were `str`s.
+            arena: String::from_utf8(arena).expect("ids are UTF-8"),
+            ends,
+        }
+    }
+
+    /// The node of `id`, by binary search (without the table of all ids).
     pub(crate) fn find(&self, id: &str) -> Option<u32> {
         let (mut lo, mut hi) = (0usize, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.get(mid as u32).cmp(id) {
+            match (*self.text(mid as u32)).cmp(id) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(mid as u32),
             }
         }
         None
+    }
+}
+
+/// One id's text: written out from its packed key, or borrowed. A `str`
+/// by `Deref`; not `Clone`, so that `to_owned` gives a `String`.
+pub(crate) enum IdText<'a> {
+    /// ASCII, in the first bytes.
+    Packed([u8; 36], usize),
+    Other(&'a str),
+}
+
+impl std::ops::Deref for IdText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            // Hex digits and the ASCII suffix bytes `pack` accepted.
+            IdText::Packed(text, len) => {
+                std::str::from_utf8(&text[..*len]).expect("packed ids are ASCII")
+            }
+            IdText::Other(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for IdText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl serde::Serialize for IdText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
     }
 }
 
@@ -743,6 +817,10 @@ mod tests {
         assert_eq!(ids.len(), 7);
         let (table, rank) = ids.into_sorted();
         assert_eq!(rank, vec![6, 4, 5, 0, 3, 1, 2]);
+        // Finding an id and writing one out do not write the whole table.
+        assert_eq!(table.find("bb"), Some(5));
+        assert_eq!(&*table.text(3), "0123456789abcdef0");
+        assert!(table.text.get().is_none());
         assert_eq!(
             (0..7).map(|i| table.get(i)).collect::<Vec<_>>(),
             vec![
@@ -755,9 +833,19 @@ mod tests {
                 "c"
             ]
         );
-        assert_eq!(table.find("bb"), Some(5));
+        assert!(table.text.get().is_some());
+        for i in 0..7 {
+            assert_eq!(&*table.text(i), table.get(i));
+            assert_eq!(table.text(i).to_string(), table.get(i));
+            assert_eq!(table.find(table.get(i)), Some(i));
+        }
         assert_eq!(table.find("b"), None);
         assert_eq!(table.find("zz"), None);
+        assert_eq!(table.find(""), Some(0));
+        assert_eq!(
+            serde_json::to_string(&table.text(5)).expect("serialises"),
+            r#""bb""#
+        );
     }
 
     #[test]

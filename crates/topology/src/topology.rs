@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::bucket::{bucket_by, sort_bucket};
 use crate::builder::{Loc, Place, Places, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
-use crate::intern::{FastHash, IdTable, Strings, Sym};
+use crate::intern::{FastHash, IdTable, IdText, Strings, Sym};
 use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 
 type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
@@ -426,7 +426,14 @@ impl Topology {
 
     // ----- naming helpers -------------------------------------------------
 
-    pub(crate) fn id(&self, node: u32) -> &str {
+    /// `node`'s id, written out for the caller (see [`IdTable`]).
+    pub(crate) fn id(&self, node: u32) -> IdText<'_> {
+        self.ids.text(node)
+    }
+
+    /// `node`'s id, borrowed from the table of all ids (written out when
+    /// first needed): for the views, whose ids are `&str`s.
+    pub(crate) fn id_str(&self, node: u32) -> &str {
         self.ids.get(node)
     }
 
@@ -1319,10 +1326,10 @@ impl Topology {
     fn node_at(&self, node: u32) -> Node<'_> {
         let data = self.node_data(node);
         Node {
-            id: self.id(node),
+            id: self.id_str(node),
             location: self.location(self.loc(data.loc)),
             role: data.role,
-            group: self.id(self.group_data_of(node).root),
+            group: self.id_str(self.group_data_of(node).root),
             has_own_record: data.has_local,
         }
     }
@@ -1352,7 +1359,7 @@ impl Topology {
                 via: match prov.via {
                     None => Via::Record,
                     Some((record, side)) => Via::Peer {
-                        record: self.id(record),
+                        record: self.id_str(record),
                         side,
                     },
                 },
@@ -1377,8 +1384,8 @@ impl Topology {
             .collect();
         claims.sort();
         Some(Edge {
-            primary: self.id(nid(p)),
-            dr: self.id(nid(d)),
+            primary: self.id_str(nid(p)),
+            dr: self.id_str(nid(d)),
             status: data.status,
             cross_region: self.cross_region(nid(p), nid(d)),
             claims,
@@ -1421,7 +1428,7 @@ impl Topology {
         let mut out: Vec<&str> = self
             .graph
             .neighbors_directed(ix(n), direction)
-            .map(|m| self.id(nid(m)))
+            .map(|m| self.id_str(nid(m)))
             .collect();
         out.sort_unstable();
         out
@@ -1429,10 +1436,10 @@ impl Topology {
 
     fn group_at(&self, g: &GroupData) -> Group<'_> {
         Group {
-            root: self.id(g.root),
+            root: self.id_str(g.root),
             members: self.members[g.start as usize..(g.start + g.len) as usize]
                 .iter()
-                .map(|&m| self.id(m))
+                .map(|&m| self.id_str(m))
                 .collect(),
             depth: g.depth as usize,
         }
@@ -1464,12 +1471,12 @@ impl Topology {
                 let data = self.node_data(n);
                 let loc = self.location(self.loc(data.loc));
                 NodeView {
-                    id: self.id(n),
+                    id: self.id_str(n),
                     region: loc.region,
                     project_id: loc.project_id,
                     project_name: loc.project_name,
                     role: data.role,
-                    group: self.id(self.group_data_of(n).root),
+                    group: self.id_str(self.group_data_of(n).root),
                 }
             })
             .collect();
@@ -1478,8 +1485,8 @@ impl Topology {
                 let e = EdgeIndex::new(k);
                 let (p, d) = self.graph.edge_endpoints(e)?;
                 Some(EdgeView {
-                    source: self.id(nid(p)),
-                    target: self.id(nid(d)),
+                    source: self.id_str(nid(p)),
+                    target: self.id_str(nid(d)),
                     status: self.graph[e].status,
                     cross_region: self.cross_region(nid(p), nid(d)),
                 })
