@@ -419,11 +419,17 @@ impl TopologyBuilder {
 
     /// Notes the repeated records of the capture being added, whose own
     /// records are `self.locals[from..]`. `seen` is read at random, so this
-    /// runs as one tight loop after the capture (many reads in flight)
-    /// rather than record by record.
+    /// runs as one tight loop after the capture rather than record by
+    /// record, each entry prefetched a few records ahead.
     pub(crate) fn repeated_since(&mut self, from: usize) {
         let serial = self.serial;
-        for &(x, src) in &self.locals[from..] {
+        let locals = &self.locals[from..];
+        for (k, &(x, src)) in locals.iter().enumerate() {
+            if let Some(&(ahead, _)) = locals.get(k + 16)
+                && let Some(seen) = self.seen.get(ahead as usize)
+            {
+                crate::intern::prefetch(std::ptr::from_ref(seen).cast());
+            }
             let seen = &mut self.seen[x as usize];
             if *seen == serial {
                 self.dups.push((x, src, serial));

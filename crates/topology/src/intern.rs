@@ -418,7 +418,7 @@ pub(crate) struct IdInterner {
 }
 
 /// How many ids ahead [`IdInterner::intern_all`] prefetches.
-const PREFETCH_AHEAD: usize = 12;
+const PREFETCH_AHEAD: usize = 24;
 
 impl IdInterner {
     pub(crate) fn len(&self) -> usize {
