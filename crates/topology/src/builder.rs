@@ -428,7 +428,7 @@ impl TopologyBuilder {
             if let Some(&(ahead, _)) = locals.get(k + 16)
                 && let Some(seen) = self.seen.get(ahead as usize)
             {
-                crate::intern::prefetch(std::ptr::from_ref(seen).cast());
+                crate::prefetch::prefetch(std::ptr::from_ref(seen));
             }
             let seen = &mut self.seen[x as usize];
             if *seen == serial {

@@ -6,6 +6,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
 
+use crate::prefetch::prefetch;
+
 /// A fast, non-cryptographic hasher for the merge's maps and the id table
 /// (the FxHash mix, eight bytes at a time, then the murmur3 finaliser so
 /// that the low bits the tables use for buckets and the high bits of std's
@@ -127,19 +129,6 @@ impl Interner {
     pub(crate) fn freeze(self) -> Strings {
         Strings(self.strings)
     }
-}
-
-/// Asks the CPU to start loading the cache line at `at`: a hint only.
-#[inline]
-pub(crate) fn prefetch(at: *const i8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: `prefetch` never faults and reads nothing the program sees,
-    // whatever the address; SSE, which it needs, is in every x86_64 CPU.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
 }
 
 /// Interned strings after the build.
@@ -468,7 +457,7 @@ impl IdInterner {
     fn prefetch(&self, hash: u64) {
         let at = hash as usize & self.mask();
         for slot in [at, at + 2].iter().filter_map(|&k| self.slots.get(k)) {
-            prefetch(std::ptr::from_ref(slot).cast());
+            prefetch(std::ptr::from_ref(slot));
         }
     }
 

@@ -99,6 +99,7 @@ pub mod export;
 mod finding;
 pub mod impact;
 mod intern;
+mod prefetch;
 pub mod render;
 mod topology;
 pub mod view;

@@ -14,6 +14,7 @@ use crate::bucket::{bucket_by, sort_bucket};
 use crate::builder::{Loc, Place, Places, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
 use crate::intern::{FastHash, IdTable, IdText, Strings, Sym};
+use crate::prefetch::prefetch;
 use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 
 type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
@@ -823,7 +824,7 @@ impl Topology {
         let ask = |edges: std::ops::Range<usize>| {
             for k in edges.start..edges.end.min(count) {
                 if let Some((_, dr)) = self.graph.edge_endpoints(EdgeIndex::new(k)) {
-                    crate::intern::prefetch(node_at.get(nid(dr)).cast());
+                    prefetch(node_at.get(nid(dr)));
                 }
             }
         };
@@ -1017,7 +1018,7 @@ impl Topology {
         let mut seen = 0;
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
             for &(_, ahead) in pairs.iter().skip(seen + PREFETCH_PAIRS).take(run.len()) {
-                crate::intern::prefetch(node_at.get(ahead).cast());
+                prefetch(node_at.get(ahead));
             }
             seen += run.len();
             let p = run[0].0;
@@ -1695,7 +1696,7 @@ fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
     let mut start = 0;
     for (k, (&(p, d), &end)) in pairs.iter().zip(ends).enumerate() {
         if let Some(&(_, ahead)) = pairs.get(k + PREFETCH_PAIRS) {
-            crate::intern::prefetch(node_at.get(ahead).cast());
+            prefetch(node_at.get(ahead));
         }
         graph.add_edge(
             ix(p),
