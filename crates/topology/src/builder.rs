@@ -282,7 +282,7 @@ impl TopologyBuilder {
     /// Adds an API body returned for `source` (the same as a capture).
     pub fn records(&mut self, source: &Source, response: &ListDrRelationsResponse) -> &mut Self {
         let src = self.source(&source.region, &source.project_id);
-        self.next_serial();
+        let first = self.begin_capture();
         for (index, record) in response.instance_dr_relations.iter().enumerate() {
             match record {
                 Lenient::Valid(r) => self.record(
@@ -302,6 +302,7 @@ impl TopologyBuilder {
                 }),
             }
         }
+        self.end_capture(first);
         self
     }
 
@@ -319,8 +320,11 @@ impl TopologyBuilder {
         Topology::from_builder(std::mem::take(self))
     }
 
-    pub(crate) fn next_serial(&mut self) {
+    /// Starts adding a capture: returns where its own records will start
+    /// in `locals`, for [`end_capture`](Self::end_capture).
+    pub(crate) fn begin_capture(&mut self) -> usize {
         self.serial = self.serial.wrapping_add(1).max(1);
+        self.locals.len()
     }
 
     pub(crate) fn source(&mut self, region: &str, project_id: &str) -> u32 {
@@ -333,11 +337,7 @@ impl TopologyBuilder {
     }
 
     fn node(&mut self, id: &str) -> u32 {
-        let (n, new) = self.ids.intern(id);
-        if new {
-            self.seen.push(0);
-        }
-        n
+        self.ids.intern(id).0
     }
 
     /// Adds one well-formed record of the model (its peers may still be
@@ -363,7 +363,7 @@ impl TopologyBuilder {
             return;
         };
         let x = self.node(id);
-        self.local(x, src);
+        self.locals.push((x, src));
         let mut related = false;
         if let Some(master) = master {
             let peer = self.resolve(master);
@@ -408,20 +408,13 @@ impl TopologyBuilder {
     }
 
     /// Record `x` is in `src`.
-    pub(crate) fn local(&mut self, x: u32, src: u32) {
-        let seen = &mut self.seen[x as usize];
-        if *seen == self.serial {
-            self.dups.push((x, src, self.serial));
-        }
-        *seen = self.serial;
-        self.locals.push((x, src));
-    }
-
-    /// Notes the repeated records of the capture being added, whose own
-    /// records are `self.locals[from..]`. `seen` is read at random, so this
-    /// runs as one tight loop after the capture rather than record by
-    /// record, each entry prefetched a few records ahead.
-    pub(crate) fn repeated_since(&mut self, from: usize) {
+    /// Ends adding a capture whose own records are `self.locals[from..]`
+    /// (`from` from [`begin_capture`](Self::begin_capture)): notes its
+    /// repeated records. `seen` is read at random, so this runs as one
+    /// tight loop after the capture rather than record by record, each
+    /// entry prefetched a few records ahead.
+    pub(crate) fn end_capture(&mut self, from: usize) {
+        self.seen.resize(self.ids.len(), 0);
         let serial = self.serial;
         let locals = &self.locals[from..];
         for (k, &(x, src)) in locals.iter().enumerate() {
@@ -443,11 +436,6 @@ impl TopologyBuilder {
         if !related {
             self.empties.push((x, src));
         }
-    }
-
-    /// Grows the per-node state after ids were interned in bulk.
-    pub(crate) fn nodes_added(&mut self) {
-        self.seen.resize(self.ids.len(), 0);
     }
 
     /// Adds what record `x` says about one peer; returns whether there was a

@@ -738,7 +738,7 @@ impl TopologyBuilder {
     }
 
     fn add_flat(&mut self, src: u32, flat: &Flat) {
-        self.next_serial();
+        let first_local = self.begin_capture();
         let Flat {
             text,
             records,
@@ -772,11 +772,9 @@ impl TopologyBuilder {
         }
         let mut nodes = Vec::with_capacity(want.len());
         self.ids.intern_all(&want, text, &mut nodes);
-        self.nodes_added();
 
         let mut nodes = nodes.into_iter();
         let mut next = || nodes.next().expect("one node per wanted id");
-        let first_local = self.locals.len();
         let mut last_places = LastPlaces::new(attrs.len());
         for (index, record) in records.iter().enumerate() {
             let Some(_) = record.id else {
@@ -818,7 +816,7 @@ impl TopologyBuilder {
             }
             self.close(x, src, related);
         }
-        self.repeated_since(first_local);
+        self.end_capture(first_local);
     }
 }
 
