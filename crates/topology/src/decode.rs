@@ -229,7 +229,7 @@ impl<'de> FlatOut<'de> {
         if self.flat.text.len() + id.len() > u32::MAX as usize {
             return Err("capture too large");
         }
-        Ok(usable(Some(id)).map(|id| PreId::new(id, &mut self.flat.text)))
+        Ok(usable(Some(id)).map(|id| PreId::unpacked(id, &mut self.flat.text)))
     }
 
     /// Adds a peer object's fields.
@@ -300,7 +300,7 @@ impl<'de> FlatOut<'de> {
         Ok(i)
     }
 
-    /// [`attr`](Self::attr) without the cache.
+    /// [`attr`](Self::attr) without the table of short strings.
     fn attr_indexed(&mut self, s: &'de [u8]) -> Result<u32, &'static str> {
         if let Some(&i) = self.attr_index.get(s) {
             return Ok(i);
@@ -541,8 +541,8 @@ impl<'de> Visitor<'de> for PeerSeed<'_, 'de> {
 }
 
 /// The scanner's result for a capture envelope, else the serde fast
-/// types'; `None` when both give up. The whole input is checked to be UTF-8
-/// once, so that neither needs to check every string it borrows.
+/// types'; `None` when both give up. The scanner checks the strings it
+/// keeps to be UTF-8; serde's types need the whole input checked first.
 fn fast_capture(json: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>, Flat)> {
     if let Some((region, project_id, flat)) = scan::capture(json) {
         return Some((region.into(), project_id.into(), flat));

@@ -321,11 +321,15 @@ pub(crate) struct PreId {
 }
 
 impl PreId {
-    /// Prepares `id`, copying it to `text` when it does not pack.
+    /// Prepares `id`, copying it to `text` when it does not pack (the
+    /// decoder tries [`packed`](Self::packed) itself first).
+    #[cfg(test)]
     pub(crate) fn new(id: &str, text: &mut String) -> PreId {
-        if let Some(pre) = PreId::packed(id.as_bytes()) {
-            return pre;
-        }
+        PreId::packed(id.as_bytes()).unwrap_or_else(|| PreId::unpacked(id, text))
+    }
+
+    /// Prepares `id`, known not to pack, copying it to `text`.
+    pub(crate) fn unpacked(id: &str, text: &mut String) -> PreId {
         let hash = FastHash.hash_one(id);
         let start = text.len() as u64;
         text.push_str(id);
@@ -347,7 +351,7 @@ impl PreId {
         })
     }
 
-    /// The id's text (`text` is the buffer given to [`PreId::new`]).
+    /// The id's text (`text` is the buffer given to [`PreId::unpacked`]).
     pub(crate) fn write(&self, text: &str, out: &mut String) {
         match self.other_text(text) {
             Some(id) => out.push_str(id),

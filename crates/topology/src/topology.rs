@@ -295,8 +295,8 @@ impl Topology {
         );
         let node = |old: u32| rank[old as usize];
 
-        // The ids' text and the own records on one thread, the edges on
-        // the other.
+        // The own records in id order and the id table on one thread, the
+        // edges on the other.
         let ((ids, locals), (pairs, ends, claims)) = join(
             parallel,
             || {
