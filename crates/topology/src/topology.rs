@@ -347,8 +347,7 @@ impl Topology {
             parallel,
             || {
                 graph_edges(&mut graph, &pairs, &ends);
-                let (components, degree) = Components::of(n, &pairs);
-                let groups = groups_of(components, &pairs, &degree);
+                let (groups, degree) = groups_of(n, &pairs);
                 (graph, groups, degree)
             },
             || {
@@ -966,7 +965,7 @@ impl Topology {
 
     /// Roles, conflicting primaries, cascades, primaries without a
     /// cross-region DR, from the edges (`pairs`, ascending) and each node's
-    /// [`Degree`] (from [`Components::of`]). The graph is walked only for
+    /// [`Degree`] (from [`groups_of`]). The graph is walked only for
     /// the (few) instances with several primaries or with both a primary
     /// and DRs.
     fn degrees(
@@ -1754,7 +1753,7 @@ struct Groups {
 
 /// The weakly connected components of the graph of `n` nodes whose edges
 /// are the distinct `(primary, dr)` pairs (ascending): the first half of
-/// [`groups_of`], so that the two halves can go where there is time.
+/// [`groups_of`].
 ///
 /// The components come from a union-find over the pairs (each set's
 /// representative is its smallest member, so the result does not depend on
@@ -1864,10 +1863,11 @@ impl Degree {
 }
 
 /// DR groups: the weakly connected components (see [`Components`]) of the
-/// graph whose edges are the distinct `(primary, dr)` pairs, each with its
-/// root and depth; the members of every group, sorted, back to back; and
-/// each node's group (`degree`: what each node has of the edges). A
-/// function of the edges alone, so it can run beside the other analyses.
+/// graph of `n` nodes whose edges are the distinct `(primary, dr)` pairs
+/// (ascending), each with its root and depth; the members of every group,
+/// sorted, back to back; and each node's group. Also each node's
+/// [`Degree`], which the role checks need too. A function of the edges
+/// alone, so it can run beside the other analyses.
 ///
 /// A group's root is its smallest member without a primary (else its
 /// smallest member), and its depth is the longest breadth-first distance
@@ -1875,8 +1875,10 @@ impl Degree {
 /// behind a cycle), in turn. Most groups are one primary and its DRs, and
 /// their depth (1) needs no search: one root, and every other member a DR
 /// with one primary and no DR of its own.
-fn groups_of(components: Components, pairs: &[(u32, u32)], degree: &[Degree]) -> Groups {
+fn groups_of(n: usize, pairs: &[(u32, u32)]) -> (Groups, Vec<Degree>) {
     const NONE: u32 = u32::MAX;
+    let (components, degrees) = Components::of(n, pairs);
+    let degree = degrees.as_slice();
     let has_primary = |m: u32| degree[m as usize].has(Degree::PRIMARY);
     // A DR with one primary and no DR: a leaf under its group's one root.
     let leaf = Degree(Degree::PRIMARY);
@@ -1950,11 +1952,12 @@ fn groups_of(components: Components, pairs: &[(u32, u32)], degree: &[Degree]) ->
             of_node[m as usize] = gid as u32;
         }
     }
-    Groups {
+    let groups = Groups {
         data: groups,
         members,
         of_node,
-    }
+    };
+    (groups, degrees)
 }
 
 #[cfg(test)]
