@@ -36,16 +36,6 @@ pub(crate) struct EdgeData {
     end: u32,
 }
 
-/// An edge and the data of its two ends, read ahead of classifying it.
-#[derive(Clone, Copy)]
-struct EdgeEnds {
-    edge: EdgeIndex<u32>,
-    primary: u32,
-    dr: u32,
-    of_primary: NodeData,
-    of_dr: NodeData,
-}
-
 /// One record's word for an edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Claim {
@@ -796,15 +786,13 @@ impl Topology {
     }
 
     /// Each edge's status, by edge index; reports one-sided edges and
-    /// same-region DRs. The DRs lie all over memory: the ends' data are
-    /// read a block of edges at a time in a loop of their own, and each
-    /// block's DRs are prefetched while the block before is checked.
+    /// same-region DRs. The DRs lie all over memory: each is prefetched a
+    /// few edges ahead.
     fn classify_edges(
         &self,
         failed: &HashSet<(String, String)>,
         findings: &mut Vec<Finding>,
     ) -> Vec<EdgeStatus> {
-        const BLOCK: usize = 64;
         let pairs: HashSet<(Sym, Sym), FastHash> = self.sources.iter().copied().collect();
         let projects: HashSet<Sym, FastHash> = self.sources.iter().map(|s| s.1).collect();
         let queried = |n: &NodeData| {
@@ -816,68 +804,50 @@ impl Topology {
                     _ => false,
                 }
         };
-        let count = self.graph.edge_count();
-        let mut statuses = Vec::with_capacity(count);
-        let mut block = Vec::with_capacity(BLOCK);
         let node_at = NodeAt::new(&self.graph);
-        let ask = |edges: std::ops::Range<usize>| {
-            for k in edges.start..edges.end.min(count) {
-                if let Some((_, dr)) = self.graph.edge_endpoints(EdgeIndex::new(k)) {
-                    prefetch(node_at.get(nid(dr)));
+        let ends = |k: usize| self.graph.edge_endpoints(EdgeIndex::new(k));
+        (0..self.graph.edge_count())
+            .map(|k| {
+                if let Some((_, ahead)) = ends(k + PREFETCH_PAIRS) {
+                    prefetch(node_at.get(nid(ahead)));
                 }
-            }
-        };
-        ask(0..BLOCK);
-        for first in (0..count).step_by(BLOCK) {
-            ask(first + BLOCK..first + 2 * BLOCK);
-            block.clear();
-            block.extend((first..count.min(first + BLOCK)).map(|k| {
-                let edge = EdgeIndex::new(k);
-                self.graph.edge_endpoints(edge).map(|(p, d)| EdgeEnds {
-                    edge,
-                    primary: nid(p),
-                    dr: nid(d),
-                    of_primary: self.graph[p],
-                    of_dr: self.graph[d],
-                })
-            }));
-            for ends in &block {
-                statuses.push(match ends {
-                    Some(ends) => self.classify_edge(ends, &queried, failed, findings),
+                match ends(k) {
+                    Some((p, d)) => {
+                        let edge = EdgeIndex::new(k);
+                        self.classify_edge(edge, (nid(p), nid(d)), &queried, failed, findings)
+                    }
                     // No such edge (none is ever removed): any status.
                     None => EdgeStatus::Unverified,
-                });
-            }
-        }
-        statuses
+                }
+            })
+            .collect()
     }
 
-    /// One edge's status (see [`Topology::classify_edges`]), given its ends
-    /// and their data.
+    /// The status of `edge`, from primary `p` to DR `d` (see
+    /// [`Topology::classify_edges`]).
     fn classify_edge(
         &self,
-        ends: &EdgeEnds,
+        edge: EdgeIndex<u32>,
+        (p, d): (u32, u32),
         queried: &impl Fn(&NodeData) -> bool,
         failed: &HashSet<(String, String)>,
         findings: &mut Vec<Finding>,
     ) -> EdgeStatus {
-        let (p, d) = (ends.primary, ends.dr);
-        let claims = self.edge_claims(&self.graph[ends.edge]);
+        let (of_primary, of_dr) = (self.node_data(p), self.node_data(d));
+        let claims = self.edge_claims(&self.graph[edge]);
         let by_primary = claims.iter().any(|c| c.side == Side::Primary);
         let by_dr = claims.iter().any(|c| c.side == Side::Dr);
         let status = match (by_primary, by_dr) {
             (true, true) => EdgeStatus::Confirmed,
-            (true, false) if queried(&ends.of_dr) => EdgeStatus::PrimaryOnly,
-            (false, true) if queried(&ends.of_primary) => EdgeStatus::DrOnly,
+            (true, false) if queried(of_dr) => EdgeStatus::PrimaryOnly,
+            (false, true) if queried(of_primary) => EdgeStatus::DrOnly,
             _ => EdgeStatus::Unverified,
         };
         if status != EdgeStatus::Confirmed {
             findings.push(self.one_sided(p, d, status, claims, failed));
         }
-        if let (Some(rp), Some(rd)) = (
-            self.loc(ends.of_primary.loc).region,
-            self.loc(ends.of_dr.loc).region,
-        ) && rp == rd
+        if let (Some(rp), Some(rd)) = (self.loc(of_primary.loc).region, self.loc(of_dr.loc).region)
+            && rp == rd
         {
             let (pid, did, region) = (self.id(p), self.id(d), self.strs.get(rp));
             findings.push(Finding::new(
