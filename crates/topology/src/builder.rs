@@ -418,7 +418,7 @@ impl TopologyBuilder {
         let serial = self.serial;
         let locals = &self.locals[from..];
         for (k, &(x, src)) in locals.iter().enumerate() {
-            if let Some(&(ahead, _)) = locals.get(k + 16)
+            if let Some(&(ahead, _)) = locals.get(k + crate::prefetch::AHEAD)
                 && let Some(seen) = self.seen.get(ahead as usize)
             {
                 crate::prefetch::prefetch(std::ptr::from_ref(seen));

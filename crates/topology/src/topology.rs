@@ -14,7 +14,7 @@ use crate::bucket::{bucket_by, sort_bucket};
 use crate::builder::{Loc, Place, Places, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
 use crate::intern::{FastHash, IdTable, IdText, Strings, Sym};
-use crate::prefetch::prefetch;
+use crate::prefetch::{AHEAD, prefetch};
 use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 
 type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
@@ -808,7 +808,7 @@ impl Topology {
         let ends = |k: usize| self.graph.edge_endpoints(EdgeIndex::new(k));
         (0..self.graph.edge_count())
             .map(|k| {
-                if let Some((_, ahead)) = ends(k + PREFETCH_PAIRS) {
+                if let Some((_, ahead)) = ends(k + AHEAD) {
                     prefetch(node_at.get(nid(ahead)));
                 }
                 match ends(k) {
@@ -986,7 +986,7 @@ impl Topology {
         let node_at = NodeAt::new(&self.graph);
         let mut seen = 0;
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-            for &(_, ahead) in pairs.iter().skip(seen + PREFETCH_PAIRS).take(run.len()) {
+            for &(_, ahead) in pairs.iter().skip(seen + AHEAD).take(run.len()) {
                 prefetch(node_at.get(ahead));
             }
             seen += run.len();
@@ -1664,7 +1664,7 @@ fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
     let node_at = NodeAt::new(graph);
     let mut start = 0;
     for (k, (&(p, d), &end)) in pairs.iter().zip(ends).enumerate() {
-        if let Some(&(_, ahead)) = pairs.get(k + PREFETCH_PAIRS) {
+        if let Some(&(_, ahead)) = pairs.get(k + AHEAD) {
             prefetch(node_at.get(ahead));
         }
         graph.add_edge(
@@ -1679,9 +1679,6 @@ fn graph_edges(graph: &mut Graph, pairs: &[(u32, u32)], ends: &[u32]) {
         start = end;
     }
 }
-
-/// How many pairs ahead a pass over the pairs prefetches the DR's node.
-const PREFETCH_PAIRS: usize = 16;
 
 /// Where a node of the graph lies in memory, computed without reading the
 /// graph (reading would wait for the very cache miss a prefetch is meant to
