@@ -1,58 +1,25 @@
-//! Percent-encoding and decoding for the canonical request.
+//! Percent-encoding and decoding for the canonical request, with the
+//! `percent-encoding` crate.
 
-use std::fmt::Write as _;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
-/// RFC 3986 unreserved: `A-Z a-z 0-9 - . _ ~`. Everything else is encoded.
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
+/// Every byte but RFC 3986's unreserved `A-Z a-z 0-9 - . _ ~` is encoded.
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes the UTF-8 bytes of `s`, keeping only unreserved characters
 /// (upper-case hex, `%20` for a space, `%2B` for `+`, `%2F` for `/`).
 pub(crate) fn encode_into(out: &mut String, s: &str) {
-    for &b in s.as_bytes() {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    out.extend(utf8_percent_encode(s, RESERVED));
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept as is,
 /// `+` is kept as `+`. Invalid UTF-8 after decoding is replaced with U+FFFD.
 pub(crate) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                b.get(i + 1).copied().and_then(hex_val),
-                b.get(i + 2).copied().and_then(hex_val),
-            )
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    match String::from_utf8(out) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// The path to put on the wire for a decoded path: each `/`-separated segment
