@@ -1,43 +1,24 @@
-//! RFC 3339 timestamps (UTC, whole seconds) for `fetched_at`.
+//! RFC 3339 timestamps (UTC, whole seconds) for `fetched_at`, written by
+//! `jiff`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-/// `time` as `YYYY-MM-DDTHH:MM:SSZ`. Times before 1970 print as the epoch.
+use jiff::Timestamp;
+
+/// `time` as `YYYY-MM-DDTHH:MM:SSZ`, sub-seconds dropped. Times before 1970
+/// (and after jiff's year 9999) print as the epoch.
 pub fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let at = Timestamp::try_from(time)
+        .ok()
+        .filter(|at| *at >= Timestamp::UNIX_EPOCH)
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn at(secs: u64) -> String {
         rfc3339(UNIX_EPOCH + Duration::from_secs(secs))
@@ -51,6 +32,12 @@ mod tests {
         assert_eq!(at(1_709_164_800), "2024-02-29T00:00:00Z");
         assert_eq!(at(1_795_860_000), "2026-11-28T10:00:00Z");
         assert_eq!(at(4_107_542_400), "2100-03-01T00:00:00Z");
+    }
+
+    #[test]
+    fn sub_seconds_are_dropped() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_704_067_199_999);
+        assert_eq!(rfc3339(t), "2023-12-31T23:59:59Z");
     }
 
     #[test]

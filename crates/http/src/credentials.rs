@@ -717,84 +717,12 @@ impl Metadata {
     }
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)`, the `expires_at` of
-/// ECS metadata keys. Other offsets are applied.
+/// Parses the `expires_at` of ECS metadata keys, an RFC 3339 timestamp
+/// with an offset (`2024-01-01T00:00:00Z`, `2024-01-01T08:00:00.5+08:00`),
+/// with `jiff`. A time without an offset is refused rather than guessed.
 pub(crate) fn parse_rfc3339_utc(s: &str) -> Option<SystemTime> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let digits = b.get(r)?;
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(
-            digits
-                .iter()
-                .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')),
-        )
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut nanos: u32 = 0;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let frac = &s[start..i.min(start + 9)];
-        let padded = format!("{frac:0<9}");
-        nanos = padded.parse().ok()?;
-    }
-    let offset_secs: i64 = match &s[i..] {
-        "Z" | "z" => 0,
-        rest if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
-            let h: i64 = rest[1..3].parse().ok()?;
-            let m: i64 = rest[4..6].parse().ok()?;
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (h * 3600 + m * 60)
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
-    let secs = u64::try_from(secs).ok()?;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let at: jiff::Timestamp = s.trim().parse().ok()?;
+    SystemTime::try_from(at).ok()
 }
 
 #[cfg(test)]
@@ -821,6 +749,10 @@ mod tests {
             parse_rfc3339_utc("2024-02-29T12:30:15Z"),
             Some(at(1_709_209_815))
         );
+        // RFC 3339 allows a lower-case `t`/`z` and a space for the `T`.
+        for same in ["2024-01-01t00:00:00z", " 2024-01-01 00:00:00Z "] {
+            assert_eq!(parse_rfc3339_utc(same), Some(at(1_704_067_200)), "{same}");
+        }
         for bad in [
             "",
             "2024-01-01",
@@ -829,6 +761,8 @@ mod tests {
             "2024-01-01T00:00:00.Z",
             "x024-01-01T00:00:00Z",
             "2024-01-01T00:00:00Q",
+            "2024-02-30T00:00:00Z",
+            "2024-01-01T24:00:00Z",
         ] {
             assert_eq!(parse_rfc3339_utc(bad), None, "{bad}");
         }

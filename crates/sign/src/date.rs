@@ -1,4 +1,10 @@
 //! `X-Sdk-Date` (`YYYYMMDDTHHMMSSZ`, UTC) without a date library.
+//!
+//! The rest of the workspace reads and writes dates with `jiff`; the signer
+//! keeps this small formatter of its own because its contract allows it no
+//! dependencies beyond the hash functions, and the format is byte-exact
+//! (the signing vectors guard it). Its tests check it against `jiff` (a
+//! dev-dependency) on every day from 1600 to 9999.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -196,24 +202,42 @@ mod tests {
         assert!(parse_sdk_date("20000229T000000Z").is_some());
     }
 
+    /// `civil_from_days` and `days_from_civil` against jiff's calendar, on
+    /// every day from 1600-01-01 to 9999-12-31.
     #[test]
-    fn civil_roundtrip_over_many_years() {
-        // Every day from 1600 to 2400, both directions, and month/day ranges.
-        let start = days_from_civil(1600, 1, 1);
-        let end = days_from_civil(2400, 12, 31);
-        let mut expected = (1600, 1, 1);
-        for days in start..=end {
-            let got = civil_from_days(days);
-            assert_eq!(got, expected, "{days}");
-            assert_eq!(days_from_civil(got.0, got.1, got.2), days);
-            let (y, m, d) = expected;
-            expected = if d < days_in_month(y, m) {
-                (y, m, d + 1)
-            } else if m < 12 {
-                (y, m + 1, 1)
-            } else {
-                (y + 1, 1, 1)
-            };
+    fn calendar_agrees_with_jiff_on_every_day() {
+        let mut date = jiff::civil::date(1600, 1, 1);
+        let mut days = days_from_civil(1600, 1, 1);
+        let last = jiff::civil::date(9999, 12, 31);
+        loop {
+            let expected = (
+                i64::from(date.year()),
+                u32::try_from(date.month()).expect("month"),
+                u32::try_from(date.day()).expect("day"),
+            );
+            assert_eq!(civil_from_days(days), expected, "{date}");
+            assert_eq!(days_from_civil(expected.0, expected.1, expected.2), days);
+            if date == last {
+                break;
+            }
+            date = date.tomorrow().expect("tomorrow");
+            days += 1;
+        }
+    }
+
+    proptest::proptest! {
+        /// Formatting and parsing agree with jiff at any second from 1970 to
+        /// 9999, and sub-seconds are truncated.
+        #[test]
+        fn format_and_parse_agree_with_jiff(secs in 0i64..=253_402_300_799, nanos in 0u32..1_000_000_000) {
+            let whole = u64::try_from(secs).expect("secs");
+            let expected = jiff::Timestamp::from_second(secs)
+                .expect("in range")
+                .strftime("%Y%m%dT%H%M%SZ")
+                .to_string();
+            let text = format_sdk_date(UNIX_EPOCH + Duration::new(whole, nanos));
+            proptest::prop_assert_eq!(&text, &expected);
+            proptest::prop_assert_eq!(parse_sdk_date(&text), Some(at(whole)));
         }
     }
 }
