@@ -25,23 +25,24 @@ pub fn stdout_line(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory,
-/// renamed into place, so a reader never sees half a file.
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// (`tempfile`), renamed into place, so a reader never sees half a file. On
+/// failure the temporary file is removed. The file gets the permissions a
+/// plain create would (0666 less the umask on Unix), not the temporary
+/// file's private 0600.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(CliError::io(path, "write", e));
-    }
+    let fail = |e| CliError::io(path, "write", e);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".rds-dr-").suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temp = builder.tempfile_in(dir).map_err(fail)?;
+    temp.write_all(bytes).map_err(fail)?;
+    temp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
 
@@ -58,6 +59,33 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read"), b"two");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
         assert_eq!(leftovers.len(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn write_file_onto_a_directory_fails_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("taken");
+        std::fs::create_dir(&path).expect("mkdir");
+        let err = write_file(&path, b"x").expect_err("a directory is in the way");
+        assert!(err.to_string().contains("taken"), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["taken"], "no temporary file left");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_file_gives_the_permissions_of_a_plain_create() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").expect("write");
+        let ours = dir.path().join("ours");
+        write_file(&ours, b"x").expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
     }
 
     #[test]
