@@ -82,6 +82,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use rds_dr_model::random;
+
 use crate::{
     ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrRelationsResponse, RequestOptions, Target,
 };
@@ -593,8 +595,8 @@ impl<F: Fn() -> u64 + Send + Sync> RandomSource for F {
     }
 }
 
-/// A small non-cryptographic generator (SplitMix64), good enough for
-/// jitter: seeded from std's per-process random hasher keys by
+/// A small non-cryptographic generator (the workspace's SplitMix64,
+/// [`rds_dr_model::random`]), good enough for jitter: seeded from std's per-process random hasher keys by
 /// [`StdRandom::new`], or from a fixed seed by [`StdRandom::seeded`] for
 /// reproducible tests. Thread-safe without locks.
 #[derive(Debug)]
@@ -624,14 +626,9 @@ impl StdRandom {
 
 impl RandomSource for StdRandom {
     fn next_u64(&self) -> u64 {
-        const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut z = self
-            .state
-            .fetch_add(GAMMA, Ordering::Relaxed)
-            .wrapping_add(GAMMA);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        // One generator step, taken atomically: the output of the state
+        // this thread claimed.
+        random::mix(self.state.fetch_add(random::GAMMA, Ordering::Relaxed))
     }
 }
 

@@ -145,13 +145,9 @@ impl ParseFaultError {
     }
 }
 
-/// SplitMix64's output function: a bijection on `u64` with good avalanche.
-pub(crate) fn mix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+/// SplitMix64's output function ([`rds_dr_model::random::mix`]): a bijection
+/// on `u64` with good avalanche.
+pub(crate) use rds_dr_model::random::mix as mix64;
 
 /// FNV-1a, 64 bits: a stable hash of the fault key (std's hasher is not
 /// stable across releases).
@@ -180,7 +176,7 @@ pub(crate) fn draw(
         return None;
     }
     let draw = mix64(mix64(seed ^ fnv1a64(key.as_bytes())) ^ attempt);
-    let unit = (draw >> 11) as f64 / (1u64 << 53) as f64;
+    let unit = rds_dr_model::random::unit_interval(draw);
     if unit >= rate {
         return None;
     }
@@ -292,6 +288,41 @@ mod tests {
         assert_eq!(seq, [f, f, None, f, f, None]);
         // Another key has its own counter.
         assert_eq!(plan.decide("q"), f);
+    }
+
+    /// The sequence the crate docs promise, pinned: these values were
+    /// computed from the documented formula by an independent
+    /// implementation (a few lines of Python), not by this crate.
+    #[test]
+    fn draws_follow_the_documented_formula() {
+        let got: Vec<Option<&str>> = (0..16)
+            .map(|a| {
+                draw(
+                    2026,
+                    "0483b6b16e954cb88930a360d2c4e663",
+                    a,
+                    0.5,
+                    &Fault::ALL,
+                )
+            })
+            .map(|f| f.map(Fault::name))
+            .collect();
+        let (r, e500, e503, e429, slow) = (
+            Some("reset"),
+            Some("500"),
+            Some("503"),
+            Some("429"),
+            Some("slow"),
+        );
+        assert_eq!(
+            got,
+            [
+                None, None, r, None, None, None, e500, e429, e503, slow, None, e500, e503, None,
+                None, None
+            ]
+        );
+        assert_eq!(mix64(0), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
     }
 
     #[test]

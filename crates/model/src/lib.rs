@@ -31,6 +31,7 @@
 mod capture;
 mod generated;
 mod lenient;
+pub mod random;
 #[cfg(feature = "synth")]
 pub mod synth;
 

@@ -342,27 +342,23 @@ pub fn generate(spec: &FleetSpec) -> Fleet {
     g.finish()
 }
 
-/// SplitMix64: tiny, fast, and good enough for test data.
+/// The shared SplitMix64 ([`crate::random`]) and the ids synthesis draws.
 #[derive(Clone, Debug)]
-struct Rng(u64);
+struct Rng(crate::random::SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `0..n` (`n > 0`).
     fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
+        self.0.below(n)
     }
 
     /// Uniform in `[0, 1)`.
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
 
     fn hex32(&mut self) -> String {
@@ -409,7 +405,9 @@ struct Gen {
 
 impl Gen {
     fn new(spec: &FleetSpec) -> Gen {
-        let mut rng = Rng(spec.seed ^ 0x5eed_f1ee_7000_0000);
+        let mut rng = Rng(crate::random::SplitMix64::new(
+            spec.seed ^ 0x5eed_f1ee_7000_0000,
+        ));
         let mut projects = Vec::new();
         let mut by_region = Vec::new();
         for (r, region) in spec.regions.iter().enumerate() {
