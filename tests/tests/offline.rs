@@ -294,3 +294,49 @@ fn impact_text_and_json() {
     assert!(output.status.success());
     assert!(stderr_of(&output).contains("no instance of the input is in region mars-north-1"));
 }
+
+/// Terminal cells of `text`: two for the CJK ideographs and full-width forms
+/// the test uses, one for anything else (an independent count, not the
+/// renderer's).
+fn cells(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{4E00}'..='\u{9FFF}' | '\u{FF01}'..='\u{FF60}' => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+#[test]
+fn topology_table_keeps_columns_aligned_with_chinese_project_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capture = format!(
+        r#"{{"source": {{"region": "cn-north-4", "project_id": "{P1}"}},
+            "response": {{"instance_dr_relations": [{{"instance_id": "{PRIMARY}",
+              "slave_instances": [{{"instance_id": "{DR}", "region": "ap-southeast-1",
+                                    "project_id": "{P2}", "project_name": "华南-广州（生产）"}}]}}]}}}}"#
+    );
+    std::fs::write(dir.path().join("a.json"), capture).expect("write");
+    let output = run(&["topology", "--format", "table", dir_str(dir.path())]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let table = stdout_of(&output);
+    let lines: Vec<&str> = table.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("INSTANCE"))
+        .expect("a header");
+    // Where ROLE starts, in cells, is the same on every row.
+    let role_at = |line: &str| {
+        let byte = ["ROLE", "primary", "dr"]
+            .iter()
+            .filter_map(|word| line.find(&format!("  {word}")).map(|i| i + 2))
+            .min()
+            .unwrap_or_else(|| panic!("no role in {line:?}"));
+        cells(&line[..byte])
+    };
+    let expected = role_at(lines[header]);
+    for line in &lines[header + 1..] {
+        assert_eq!(role_at(line), expected, "{table}");
+    }
+    insta::assert_snapshot!("topology_table_chinese_project_name", table);
+}

@@ -2,7 +2,8 @@
 //! indented [`tree`] per DR group and a [`table`] with one row per instance.
 //!
 //! Both are ASCII apart from the data itself, aligned in columns (counted in
-//! characters), without trailing spaces, and end with a newline. Control
+//! terminal cells with `unicode-width`, so a Chinese project name, two cells
+//! per character, keeps the columns after it aligned), without trailing spaces, and end with a newline. Control
 //! characters in the data (which could move a terminal's cursor or change
 //! its colours) are shown as U+FFFD. An unknown value is shown as `-`.
 //!
@@ -30,6 +31,8 @@
 //! ```
 
 use std::fmt::Write;
+
+use unicode_width::UnicodeWidthStr;
 
 use crate::export::{NodeIndex, sanitize_text};
 use crate::view::{EdgeStatus, GraphView, NodeView};
@@ -69,13 +72,14 @@ impl Adjacency {
 }
 
 /// Writes rows of cells aligned in columns: every column but the last is
-/// padded to its widest cell plus two spaces; trailing spaces are trimmed.
+/// padded to its widest cell (in terminal cells) plus two spaces; trailing
+/// spaces are trimmed.
 fn write_columns(out: &mut String, rows: &[Vec<String>]) {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; columns];
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(cells(cell));
         }
     }
     for row in rows {
@@ -87,13 +91,24 @@ fn write_columns(out: &mut String, rows: &[Vec<String>]) {
         for (k, cell) in row.iter().enumerate() {
             out.push_str(cell);
             if k + 1 < row.len() {
-                let pad = widths[k] - cell.chars().count() + 2;
+                let pad = widths[k] - cells(cell) + 2;
                 out.extend(std::iter::repeat_n(' ', pad));
             }
         }
         let trimmed = out[start..].trim_end_matches(' ').len();
         out.truncate(start + trimmed);
         out.push('\n');
+    }
+}
+
+/// Terminal cells `text` takes: its length when it is ASCII (the usual
+/// case, and a fast check), else its `unicode-width` (two for a CJK
+/// character). Control characters never get here: the cells are sanitized.
+fn cells(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.width()
     }
 }
 
@@ -298,4 +313,22 @@ pub fn table(view: &GraphView<'_>) -> String {
     );
     write_columns(&mut out, &rows);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_terminal_cells_not_characters() {
+        let rows = [
+            vec!["A".to_owned(), "NAME".to_owned(), "ROLE".to_owned()],
+            vec!["x".to_owned(), "华北四".to_owned(), "dr".to_owned()],
+            vec!["y".to_owned(), "sg".to_owned(), "primary".to_owned()],
+        ];
+        let mut out = String::new();
+        write_columns(&mut out, &rows);
+        // "华北四" is three characters but six cells wide.
+        assert_eq!(out, "A  NAME    ROLE\nx  华北四  dr\ny  sg      primary\n");
+    }
 }
