@@ -31,18 +31,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_model::synth::generate;
 use serde::de::IgnoredAny;
 
 const RUNS: usize = 9;
 
-fn spec() -> FleetSpec {
-    FleetSpec::new()
-        .seed(2026)
-        .region_count(30)
-        .projects_per_region(3)
-        .primaries(100_000)
-}
+#[path = "../common/bench_fleet.rs"]
+mod bench_fleet;
+use bench_fleet::spec;
 
 /// The release `rds-dr`, built if needed.
 fn release_bin() -> Result<PathBuf, String> {

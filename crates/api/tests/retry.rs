@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Slow, capture, options, target};
+use common::{Slow, capture, options, target, throttled, unavailable};
 use futures::executor::block_on;
 use rds_dr_api::memory::InMemoryApi;
 use rds_dr_api::retry::{
@@ -16,19 +16,6 @@ use rds_dr_api::{ApiError, DrRelationsApi, ErrorKind, ListDrRelationsResponse, T
 
 const MS: fn(u64) -> Duration = Duration::from_millis;
 const SECS: fn(u64) -> Duration = Duration::from_secs;
-
-fn unavailable(request_id: &str) -> ApiError {
-    ApiError::from_status(503, "Service Unavailable")
-        .with_code("DBS.200001")
-        .with_request_id(request_id)
-}
-
-fn throttled(retry_after: Duration) -> ApiError {
-    ApiError::from_status(429, "The throttling threshold has been reached")
-        .with_code("APIGW.0308")
-        .with_request_id("req-429")
-        .with_retry_after(retry_after)
-}
 
 /// Runs one call through `Retrying` over `api`; returns the result and the clock.
 fn run(

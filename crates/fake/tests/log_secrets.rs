@@ -6,32 +6,14 @@ mod common;
 
 use std::time::SystemTime;
 
+use common::log_capture::LogCapture;
 use common::*;
 use rds_dr_fake::Credentials;
 
-/// A log sink for the secret check.
-#[derive(Clone, Default)]
-struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_reach_the_logs_at_trace_level() {
-    let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let sink = LogCapture::default();
+    let subscriber = sink.subscriber(tracing::Level::TRACE);
     // The runtime of this test is single-threaded: the server's tasks log
     // on this thread, into this subscriber.
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -51,7 +33,7 @@ async fn secrets_never_reach_the_logs_at_trace_level() {
     assert_eq!(refused.status(), 401);
     fake.shutdown().await;
 
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let logs = sink.text();
     assert!(
         logs.contains("fake cloud request"),
         "the request log lines are there: {logs}"

@@ -3,37 +3,17 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use common::log_capture::LogCapture;
 use common::*;
 use rds_dr_http::credentials::Chain;
 use rds_dr_http::{ApiError, Environment, HttpClient};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn nothing_secret_at_trace_level() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let buffer = LogCapture::default();
+    let subscriber = buffer.subscriber(tracing::Level::TRACE);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let mut errors: Vec<ApiError> = Vec::new();
@@ -117,7 +97,7 @@ async fn nothing_secret_at_trace_level() {
     errors.push(missing.resolve().await.unwrap_err());
 
     drop(_guard);
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = buffer.text();
     // The logging did happen, at every level we use.
     assert!(logs.contains("request headers"), "{logs}");
     assert!(logs.contains("Authorization: REDACTED"), "{logs}");

@@ -7,17 +7,13 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rds_dr_model::Capture;
-use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_model::synth::generate;
 use rds_dr_topology::Topology;
 use serde::de::IgnoredAny;
 
-fn spec() -> FleetSpec {
-    FleetSpec::new()
-        .seed(2026)
-        .region_count(30)
-        .projects_per_region(3)
-        .primaries(100_000)
-}
+#[path = "../../../tests/common/bench_fleet.rs"]
+mod bench_fleet;
+use bench_fleet::spec;
 
 fn merge(c: &mut Criterion) {
     let fleet = generate(&spec());

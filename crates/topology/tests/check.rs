@@ -1,36 +1,12 @@
 //! Data-driven validation tests: for every finding code, a minimal case that
 //! triggers it and a near miss that must not.
 
+mod common;
+
+use common::{PA, PB, PC, PD, cap, peer};
 use rds_dr_model::{Capture, Source};
 use rds_dr_topology::{Code, EdgeStatus, Report, Role, Severity, Topology};
 use serde_json::{Value, json};
-
-const PA: &str = "0483b6b16e954cb88930a360d2c4e663";
-const PB: &str = "08fd4e669e00d57d2ffec01352c7cb77";
-const PC: &str = "054b61972980d4552f0bc00ac8d3f5cd";
-const PD: &str = "0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d";
-
-/// Region of each test project (PA and PD share a region).
-fn region(project: &str) -> &'static str {
-    match project {
-        PA | PD => "cn-north-4",
-        PB => "ap-southeast-1",
-        PC => "cn-east-3",
-        _ => "xx-unknown-1",
-    }
-}
-
-fn cap(project: &str, records: Value) -> Capture {
-    serde_json::from_value(json!({
-        "source": {"region": region(project), "project_id": project},
-        "response": {"instance_dr_relations": records},
-    }))
-    .expect("test capture decodes")
-}
-
-fn peer(id: &str, project: &str) -> Value {
-    json!({"instance_id": id, "region": region(project), "project_id": project, "project_name": format!("name-{project}")})
-}
 
 fn primary(id: &str, drs: &[(&str, &str)]) -> Value {
     json!({"instance_id": id, "slave_instances": drs.iter().map(|(d, p)| peer(d, p)).collect::<Vec<_>>()})

@@ -1,32 +1,14 @@
 //! Region-failure impact on a small hand-built fleet.
 
-use rds_dr_model::Capture;
+mod common;
+
+use common::{cap, peer};
 use rds_dr_topology::{EdgeStatus, Protection, Topology};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const N4: &str = "0483b6b16e954cb88930a360d2c4e663"; // cn-north-4
-const AP: &str = "08fd4e669e00d57d2ffec01352c7cb77"; // ap-southeast-1
-const E3: &str = "054b61972980d4552f0bc00ac8d3f5cd"; // cn-east-3
-
-fn region(project: &str) -> &'static str {
-    match project {
-        N4 => "cn-north-4",
-        AP => "ap-southeast-1",
-        _ => "cn-east-3",
-    }
-}
-
-fn peer(id: &str, project: &str) -> Value {
-    json!({"instance_id": id, "region": region(project), "project_id": project, "project_name": "n"})
-}
-
-fn cap(project: &str, records: Value) -> Capture {
-    serde_json::from_value(
-        json!({"source": {"region": region(project), "project_id": project},
-                                  "response": {"instance_dr_relations": records}}),
-    )
-    .expect("capture")
-}
+const N4: &str = common::PA; // cn-north-4
+const AP: &str = common::PB; // ap-southeast-1
+const E3: &str = common::PC; // cn-east-3
 
 /// P1 (n4) -> D1 (ap); P2 (n4) -> D2 (n4); P3 (e3) -> D3 (n4), D4 (ap);
 /// P4 (n4) -> C5 (n4) -> D6 (ap); S7 (n4) standalone.

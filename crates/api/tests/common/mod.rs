@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+/// The log capture shared with the other crates' tests.
+#[path = "../../../../tests/common/log_capture.rs"]
+pub mod log_capture;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rds_dr_api::testing::ManualClock;
@@ -26,6 +30,21 @@ pub fn capture(target: &Target, instance: &str) -> Capture {
 
 pub fn options() -> RequestOptions {
     RequestOptions::default()
+}
+
+/// A retryable server error (503, `DBS.200001`) with `request_id`.
+pub fn unavailable(request_id: &str) -> ApiError {
+    ApiError::from_status(503, "Service Unavailable")
+        .with_code("DBS.200001")
+        .with_request_id(request_id)
+}
+
+/// Throttling (429, `APIGW.0308`) asking to wait `retry_after`.
+pub fn throttled(retry_after: std::time::Duration) -> ApiError {
+    ApiError::from_status(429, "The throttling threshold has been reached")
+        .with_code("APIGW.0308")
+        .with_request_id("req-429")
+        .with_retry_after(retry_after)
 }
 
 /// Wraps an API and measures how many calls are in flight at once.

@@ -1,6 +1,10 @@
 //! Shared helpers for the fake server's integration tests.
 #![allow(dead_code)]
 
+/// The log capture shared with the other crates' tests.
+#[path = "../../../../tests/common/log_capture.rs"]
+pub mod log_capture;
+
 use std::time::{Duration, SystemTime};
 
 use rds_dr_fake::{FakeCloud, FakeCloudBuilder, RunningFake};

@@ -1,6 +1,10 @@
 //! Shared test helpers: loopback servers, fixed credentials, secret checks.
 #![allow(dead_code)]
 
+/// The log capture shared with the other crates' tests.
+#[path = "../../../../tests/common/log_capture.rs"]
+pub mod log_capture;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
