@@ -11,6 +11,7 @@
 //! temporary directory (no profile file), no `HUAWEICLOUD_SDK_*`, no proxy,
 //! no `RUST_LOG`; tests add what they need.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

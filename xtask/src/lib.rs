@@ -5,6 +5,8 @@
 //!   `docs/openapi.json`; `--check` only reports whether it is stale. The same
 //!   check runs as a test in `cargo test -p xtask`.
 
+#![forbid(unsafe_code)]
+
 pub mod codegen;
 pub mod json;
 

@@ -1,4 +1,5 @@
 //! `cargo xtask TASK`: see the library documentation.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

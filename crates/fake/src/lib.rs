@@ -100,6 +100,7 @@
 //! refuses anything else). The secret key and the security token never
 //! appear in its logs, errors or `Debug` output.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod error;
 mod fault;

@@ -27,6 +27,7 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod capture;
 mod generated;
