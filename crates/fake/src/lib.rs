@@ -78,9 +78,10 @@
 //! `iam:REGION` for IAM. The attempts on each key are numbered from 0
 //! (only requests that pass the checks above count). Attempt `a` on key `k`
 //! draws `d = mix64(mix64(seed ^ fnv1a64(k)) ^ a)` (`mix64` is SplitMix64's
-//! output function); it is faulted when `(d >> 11) / 2^53 < fault_rate`,
-//! with the kind `kinds[mix64(d) % kinds.len()]` of the enabled kinds in
-//! the order given. A key never gets more than
+//! output function, [`rds_dr_model::random::mix`]); it is faulted when
+//! `(d >> 11) / 2^53 < fault_rate`, with the kind
+//! `kinds[mix64(d) % kinds.len()]` of the enabled kinds in the order given.
+//! A key never gets more than
 //! [`max_consecutive_faults`](FakeCloudBuilder::max_consecutive_faults)
 //! (default 3) faults in a row: the next attempt is answered normally. So
 //! the same seed and the same sequence of requests per key give the same
