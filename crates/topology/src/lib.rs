@@ -95,6 +95,7 @@
 mod bucket;
 mod builder;
 mod decode;
+pub mod diff;
 pub mod export;
 mod finding;
 pub mod impact;
