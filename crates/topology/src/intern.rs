@@ -2,86 +2,25 @@
 //! instance ids stored once in one sorted arena.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
 
 use crate::prefetch::prefetch;
 
-/// A fast, non-cryptographic hasher for the merge's maps and the id table
-/// (the FxHash mix, eight bytes at a time, then the murmur3 finaliser so
-/// that the low bits the tables use for buckets and the high bits of std's
-/// tags are all mixed). Input comes from the user's own captures, so
-/// flooding resistance is not worth SipHash's cost here.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct FastHash;
+/// The hash of the merge's maps: foldhash, keyed with a random seed (each
+/// map its own), so that strings crafted to collide under a known key do
+/// not collide here. The maps hold a few thousand distinct strings at most.
+pub(crate) type FastHash = foldhash::fast::RandomState;
 
-impl BuildHasher for FastHash {
-    type Hasher = FastHasher;
-
-    fn build_hasher(&self) -> FastHasher {
-        FastHasher(0)
-    }
-}
-
-/// The hasher of [`FastHash`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FastHasher(u64);
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The murmur3 finaliser: every output bit depends on every input bit.
-        let mut z = self.0;
-        z ^= z >> 33;
-        z = z.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        z ^= z >> 33;
-        z = z.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        z ^ (z >> 33)
-    }
+/// The id table's hash: foldhash, keyed with one random seed for the whole
+/// process (ids are hashed while decoding, on any thread, and looked up in
+/// the merge's table with that hash). A capture holds ids that anyone can
+/// write: under a fixed key, ids crafted to share a hash would make every
+/// insertion probe past all the earlier ones, and the merge quadratic.
+fn id_hash() -> &'static foldhash::fast::RandomState {
+    static STATE: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
+    STATE.get_or_init(foldhash::fast::RandomState::default)
 }
 
 /// A `HashMap` with [`FastHash`].
@@ -330,7 +269,7 @@ impl PreId {
 
     /// Prepares `id`, known not to pack, copying it to `text`.
     pub(crate) fn unpacked(id: &str, text: &mut String) -> PreId {
-        let hash = FastHash.hash_one(id);
+        let hash = id_hash().hash_one(id);
         let start = text.len() as u64;
         text.push_str(id);
         PreId {
@@ -347,7 +286,7 @@ impl PreId {
     pub(crate) fn packed(id: &[u8]) -> Option<PreId> {
         IdKey::pack(id).map(|key| PreId {
             key,
-            hash: FastHash.hash_one(key),
+            hash: id_hash().hash_one(key),
         })
     }
 
@@ -399,7 +338,9 @@ const FREE: Slot = Slot {
 /// hold the packed key itself, at most 5/8 full. A fleet's ids are random,
 /// so every probe is a cache miss: [`IdInterner::intern_all`] prefetches the
 /// slots a few ids ahead, which keeps many misses in flight instead of one.
-/// (std's and hashbrown's tables offer no way to prefetch.)
+/// (std's and hashbrown's tables offer no way to prefetch.) The hash is
+/// keyed at random per process ([`id_hash`]), so crafted ids cannot pile
+/// up on one slot.
 #[derive(Default)]
 pub(crate) struct IdInterner {
     /// How many ids there are.
@@ -422,9 +363,9 @@ impl IdInterner {
     pub(crate) fn intern(&mut self, id: &str) -> (u32, bool) {
         self.reserve(1);
         match IdKey::pack(id.as_bytes()) {
-            Some(key) => self.probe(key, FastHash.hash_one(key), None),
+            Some(key) => self.probe(key, id_hash().hash_one(key), None),
             None => {
-                let hash = FastHash.hash_one(id);
+                let hash = id_hash().hash_one(id);
                 let key = IdKey {
                     hi: hash,
                     lo: 0,
@@ -454,6 +395,25 @@ impl IdInterner {
         self.slots.len().wrapping_sub(1)
     }
 
+    /// How far past its home slot each id sits, added up: the work of
+    /// looking every id up once beyond one probe each.
+    #[cfg(test)]
+    fn probes_past_home(&self) -> usize {
+        let mask = self.mask();
+        (0..self.slots.len())
+            .filter(|&at| self.slots[at].index != EMPTY)
+            .map(|at| {
+                let slot = self.slots[at];
+                let hash = if slot.suffix == OTHER {
+                    slot.hi
+                } else {
+                    id_hash().hash_one(slot.key())
+                };
+                at.wrapping_sub(hash as usize) & mask
+            })
+            .sum()
+    }
+
     /// Asks for the slot where `hash` starts probing and the one after it
     /// (a probe often goes on to the next slot): the lines that hold the
     /// first byte of each slot and of the one after them, since a slot is
@@ -481,7 +441,7 @@ impl IdInterner {
             let hash = if slot.suffix == OTHER {
                 slot.hi
             } else {
-                FastHash.hash_one(IdKey {
+                id_hash().hash_one(IdKey {
                     hi: slot.hi,
                     lo: slot.lo,
                     suffix: slot.suffix,
@@ -1003,17 +963,16 @@ mod tests {
     }
 
     #[test]
-    fn fast_hash_spreads_similar_keys() {
-        use std::hash::BuildHasher;
+    fn id_hash_spreads_similar_keys() {
         // Sequential ids, as strings and as packed keys: both ends of the
         // hash must spread (4096 patterns; 10,000 random draws cover ~3770).
         for hashes in [
             (0..10_000)
-                .map(|i| FastHash.hash_one(format!("{i:032x}in03")))
+                .map(|i| id_hash().hash_one(format!("{i:032x}in03")))
                 .collect::<Vec<u64>>(),
             (0..10_000u32)
                 .map(|i| {
-                    FastHash
+                    id_hash()
                         .hash_one(IdKey::pack(format!("{i:032x}in03").as_bytes()).expect("packs"))
                 })
                 .collect(),
@@ -1032,6 +991,38 @@ mod tests {
                 "{} distinct high 12-bit patterns",
                 high.len()
             );
+        }
+    }
+
+    #[test]
+    fn ids_crafted_to_collide_under_a_fixed_key_do_not_collide_here() {
+        use foldhash::fast::FixedState;
+        // Under foldhash's fixed key, whose per-hasher seed is known (in
+        // 0.1: its constant ARBITRARY3), a packed key whose first word is
+        // that seed folds to zero whatever its second word.
+        const SEED: u64 = 0x082e_fa98_ec4e_6c89;
+        const N: usize = 50_000;
+        let ids: Vec<String> = (0..N)
+            .map(|lo| format!("{SEED:016x}{lo:016x}in03"))
+            .collect();
+        let fixed = FixedState::default();
+        let key = |id: &String| IdKey::pack(id.as_bytes()).expect("packs");
+        let first = fixed.hash_one(key(&ids[0]));
+        assert!(
+            ids.iter().all(|id| fixed.hash_one(key(id)) == first),
+            "the crafted ids share one hash under the fixed key"
+        );
+        let mut table = IdInterner::default();
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(table.intern(id), (k as u32, true));
+        }
+        // Under the fixed key every id would start probing at one slot: the
+        // probes past the home slots would add up to N * (N - 1) / 2. Keyed
+        // at random, they stay a small multiple of N.
+        let probes = table.probes_past_home();
+        assert!(probes < 2 * N, "{probes} probes for {N} ids");
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(table.intern(id), (k as u32, false));
         }
     }
 
