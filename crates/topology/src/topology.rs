@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use crate::bucket::{bucket_by, sort_bucket};
 use crate::builder::{Loc, Place, Places, RawEdge, Side, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
-use crate::intern::{FastHash, IdTable, IdText, Strings, Sym};
+use crate::ids::{IdTable, IdText};
 use crate::prefetch::{AHEAD, prefetch};
+use crate::strings::{FastHash, Strings, Sym};
 use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 
 type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
