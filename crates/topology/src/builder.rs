@@ -34,41 +34,43 @@ impl Side {
     }
 }
 
-/// A location as one claim states it; any part may be missing.
+/// A location as a claim (or a source) states it, its strings interned;
+/// any part may be missing. [`Location`](crate::Location) is its text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Loc {
+pub(crate) struct StatedLocation {
     pub(crate) region: Option<Sym>,
     pub(crate) project: Option<Sym>,
     pub(crate) name: Option<Sym>,
 }
 
-/// A location as an index in the merge's table of the distinct locations
-/// that claims state ([`Places`]): 4 bytes in every claim rather than 12.
+/// A stated location as an index in the merge's table of the distinct
+/// locations that claims state ([`LocationTable`]): 4 bytes in every claim
+/// rather than 12.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Place(u32);
+pub(crate) struct LocationId(u32);
 
 /// The distinct locations that claims state, each once.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Places {
-    locs: Vec<Loc>,
-    index: FastMap<Loc, Place>,
+pub(crate) struct LocationTable {
+    locs: Vec<StatedLocation>,
+    index: FastMap<StatedLocation, LocationId>,
 }
 
-impl Places {
-    /// `loc`'s place, added if new.
-    pub(crate) fn place(&mut self, loc: Loc) -> Place {
+impl LocationTable {
+    /// `loc`'s id, added if new.
+    pub(crate) fn id_of(&mut self, loc: StatedLocation) -> LocationId {
         let locs = &mut self.locs;
         *self.index.entry(loc).or_insert_with(|| {
             // Fewer than 2^32 distinct locations: each is made of strings
             // held in memory.
             locs.push(loc);
-            Place((locs.len() - 1) as u32)
+            LocationId((locs.len() - 1) as u32)
         })
     }
 
-    /// The location at `place`.
-    pub(crate) fn get(&self, place: Place) -> Loc {
-        self.locs[place.0 as usize]
+    /// The location `id` stands for.
+    pub(crate) fn get(&self, id: LocationId) -> StatedLocation {
+        self.locs[id.0 as usize]
     }
 }
 
@@ -80,7 +82,7 @@ pub(crate) struct RawEdge {
     pub(crate) primary: u32,
     pub(crate) dr: u32,
     pub(crate) source: u32,
-    pub(crate) peer: Place,
+    pub(crate) peer: LocationId,
     pub(crate) side: Side,
 }
 
@@ -144,7 +146,7 @@ pub struct TopologyBuilder {
     pub(crate) locals: Vec<(u32, u32)>,
     pub(crate) edges: Vec<RawEdge>,
     /// The locations that the edges' claims state.
-    pub(crate) places: Places,
+    pub(crate) places: LocationTable,
     pub(crate) selfs: Vec<RawSelf>,
     /// (node, source, capture serial) for every repeated record.
     pub(crate) dups: Vec<(u32, u32, u32)>,
@@ -270,14 +272,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn places_are_the_same_exactly_for_the_same_location() {
+    fn location_ids_are_the_same_exactly_for_the_same_location() {
         let mut strs = Interner::default();
-        let mut places = Places::default();
-        let mut loc = |region: Option<&str>, project: Option<&str>, name: Option<&str>| Loc {
-            region: strs.intern_opt(region),
-            project: strs.intern_opt(project),
-            name: strs.intern_opt(name),
-        };
+        let mut places = LocationTable::default();
+        let mut loc =
+            |region: Option<&str>, project: Option<&str>, name: Option<&str>| StatedLocation {
+                region: strs.intern_opt(region),
+                project: strs.intern_opt(project),
+                name: strs.intern_opt(name),
+            };
         let locs = [
             loc(None, None, None),
             loc(Some("cn-north-4"), None, None),
@@ -287,10 +290,10 @@ mod tests {
             loc(Some("cn-north-4"), Some("p1"), Some("n2")),
             loc(Some("ap-southeast-1"), Some("p1"), Some("n1")),
         ];
-        let first: Vec<Place> = locs.iter().map(|&l| places.place(l)).collect();
+        let first: Vec<LocationId> = locs.iter().map(|&l| places.id_of(l)).collect();
         // Again, in reverse: the same places, each giving back its location.
         for (&l, &p) in locs.iter().zip(&first).rev() {
-            assert_eq!(places.place(l), p);
+            assert_eq!(places.id_of(l), p);
             assert_eq!(places.get(p), l);
         }
         for (i, a) in first.iter().enumerate() {

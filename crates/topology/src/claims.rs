@@ -8,7 +8,10 @@
 //! own instance. A record without a usable id, and a peer that is not a
 //! usable peer object, are malformed; a record without any peer is empty.
 
-use crate::builder::{Loc, Place, Places, RawEdge, RawMalformed, RawSelf, Side, TopologyBuilder};
+use crate::builder::{
+    LocationId, LocationTable, RawEdge, RawMalformed, RawSelf, Side, StatedLocation,
+    TopologyBuilder,
+};
 use crate::records::{Peer, Records};
 use crate::strings::Sym;
 
@@ -55,31 +58,36 @@ enum Resolved {
     Absent,
     /// A peer that cannot be used, and why.
     Bad(String),
-    /// A usable peer: its node and the place of what the record says of its
-    /// location.
-    Valid(u32, Place),
+    /// A usable peer: its node and the id of the location the record
+    /// states for it.
+    Valid(u32, LocationId),
 }
 
-/// The place of the location each project's peers last stated in one
+/// The id of the location each project's peers last stated in one
 /// capture, by project string (its index in the capture's `attrs`; the
 /// last entry: no project). A project's peers nearly always state the same
-/// region and name, so this spares most lookups in the places table.
-struct LastPlaces(Vec<(u32, u32, Option<Place>)>);
+/// region and name, so this spares most lookups in the location table.
+struct LastLocations(Vec<(u32, u32, Option<LocationId>)>);
 
-impl LastPlaces {
+impl LastLocations {
     fn new(attrs: usize) -> Self {
-        LastPlaces(vec![(u32::MAX, u32::MAX, None); attrs + 1])
+        LastLocations(vec![(u32::MAX, u32::MAX, None); attrs + 1])
     }
 
-    /// `peer`'s place; `loc` makes its location when it is not known.
-    fn place(&mut self, peer: &Peer, places: &mut Places, loc: impl FnOnce() -> Loc) -> Place {
+    /// `peer`'s location id; `loc` makes its location when it is not known.
+    fn id_of(
+        &mut self,
+        peer: &Peer,
+        locations: &mut LocationTable,
+        loc: impl FnOnce() -> StatedLocation,
+    ) -> LocationId {
         let at = (peer.project as usize).min(self.0.len() - 1);
         match self.0[at] {
-            (region, name, Some(place)) if (region, name) == (peer.region, peer.name) => place,
+            (region, name, Some(id)) if (region, name) == (peer.region, peer.name) => id,
             _ => {
-                let place = places.place(loc());
-                self.0[at] = (peer.region, peer.name, Some(place));
-                place
+                let id = locations.id_of(loc());
+                self.0[at] = (peer.region, peer.name, Some(id));
+                id
             }
         }
     }
@@ -112,7 +120,7 @@ impl TopologyBuilder {
 
         let mut nodes = nodes.into_iter();
         let mut next = || nodes.next().expect("one node per wanted id");
-        let mut last_places = LastPlaces::new(records.attrs.len());
+        let mut last_locations = LastLocations::new(records.attrs.len());
         let mut bad_records = records.bad_records.iter().peekable();
         let mut bad_peers = records.bad_peers.iter().peekable();
         for (index, record) in records.records.iter().enumerate() {
@@ -159,7 +167,7 @@ impl TopologyBuilder {
                     (true, k) => PeerField::Slave(k - 1),
                     (false, k) => PeerField::Slave(k),
                 };
-                let loc = || Loc {
+                let loc = || StatedLocation {
                     region: sym(p.region),
                     project: sym(p.project),
                     name: sym(p.name),
@@ -171,10 +179,10 @@ impl TopologyBuilder {
                 } else {
                     match p.id {
                         Some(_) => {
-                            let place = last_places.place(p, &mut self.places, loc);
-                            Resolved::Valid(next(), place)
+                            let id = last_locations.id_of(p, &mut self.places, loc);
+                            Resolved::Valid(next(), id)
                         }
-                        None if loc() == Loc::default() => Resolved::Absent,
+                        None if loc() == StatedLocation::default() => Resolved::Absent,
                         None => Resolved::Bad(NO_PEER_ID.to_owned()),
                     }
                 };
