@@ -555,7 +555,8 @@ mod tests {
                     0usize..10_000,
                     proptest::sample::select(&[
                         b' ', b'"', b',', b':', b'{', b'}', b'[', b']', b'n', b'u', b'l', b'\\',
-                        b'a', b'0', 0u8, 0x1f, 0x80, 0xc3, 0xa9, 0xff,
+                        b'a', b'0', 0u8, 0x1f, 0x80, 0xc3, 0xa9, 0xff, b'e', b'-', b'.', b'd',
+                        b'8', b't',
                     ][..]),
                     0u8..3,
                 ),
@@ -565,7 +566,8 @@ mod tests {
             let base = envelope(
                 r#"{"instance_id": "0123456789abcdef0123456789abcdefin03",
                     "slave_instances": [{"instance_id": "d1", "region": "eu-west-0", "project_id": "p", "project_name": null}]},
-                   {"master_instance": {"instance_id": "m1"}, "instance_id": null}"#,
+                   {"master_instance": {"instance_id": "m1", "x": [1, -0.5, true]}, "instance_id": null,
+                    "status": {"note": "a\"b\u00e9", "n": [null, {}, []], "f": false}}"#,
             );
             let mut bytes = base.into_bytes();
             for (at, byte, kind) in edits {

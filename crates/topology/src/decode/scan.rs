@@ -474,4 +474,51 @@ mod tests {
             }
         }
     }
+
+    /// Another kind of object read through the same scanner by a table
+    /// alone, as a ListDrInfos record would be: its string fields kept,
+    /// everything else skipped.
+    #[derive(Default)]
+    struct Info<'a>([Option<&'a [u8]>; 3]);
+
+    impl<'a> Shape<'a> for Info<'a> {
+        const FIELDS: &'static [Field] = &[
+            Field::text(b"\"id\":"),
+            Field::text(b"\"status\":"),
+            Field::text(b"\"replica_state\":"),
+        ];
+
+        fn text(&mut self, field: usize, value: Option<&'a [u8]>) -> Option<()> {
+            self.0[field] = value;
+            Some(())
+        }
+    }
+
+    fn info(text: &str) -> Option<[Option<&str>; 3]> {
+        let mut scanner = Scanner::new(text.as_bytes());
+        let mut info = Info::default();
+        scanner.object(&mut info)?;
+        scanner.end()?;
+        Some(
+            info.0
+                .map(|v| v.map(|b| std::str::from_utf8(b).expect("UTF-8"))),
+        )
+    }
+
+    #[test]
+    fn a_table_of_fields_is_all_another_kind_of_object_needs() {
+        assert_eq!(
+            info(
+                r#"{"id": "r1", "time": 1765000000000, "status": "active",
+                    "wal_write_receive_delay_in_mb": "0.5", "replica_state": null,
+                    "nested": {"a": [1, -2.5, "x\"y"]}}"#
+            ),
+            Some([Some("r1"), Some("active"), None])
+        );
+        assert_eq!(info("{}"), Some([None; 3]));
+        // Repeated known fields, wrong types, an exponent: given up.
+        assert_eq!(info(r#"{"id": "a", "id": "b"}"#), None);
+        assert_eq!(info(r#"{"id": 5}"#), None);
+        assert_eq!(info(r#"{"time": 1e3}"#), None);
+    }
 }
