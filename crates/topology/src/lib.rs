@@ -94,14 +94,17 @@
 
 mod bucket;
 mod builder;
+mod claims;
 mod decode;
 pub mod diff;
 pub mod export;
 mod finding;
+mod ids;
 pub mod impact;
-mod intern;
 mod prefetch;
+mod records;
 pub mod render;
+mod strings;
 mod topology;
 pub mod view;
 

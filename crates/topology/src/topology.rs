@@ -11,10 +11,11 @@ use petgraph::visit::{EdgeRef, NodeFiltered};
 use serde_json::{Value, json};
 
 use crate::bucket::{bucket_by, sort_bucket};
-use crate::builder::{Loc, Place, Places, RawEdge, Side, TopologyBuilder};
+use crate::builder::{LocationId, LocationTable, RawEdge, Side, StatedLocation, TopologyBuilder};
 use crate::finding::{Code, Finding, Report, Severity, Summary};
-use crate::intern::{FastHash, IdTable, IdText, Strings, Sym};
+use crate::ids::{IdTable, IdText};
 use crate::prefetch::{AHEAD, prefetch};
+use crate::strings::{FastHash, Strings, Sym};
 use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 
 type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
@@ -22,7 +23,7 @@ type Graph = StableGraph<NodeData, EdgeData, petgraph::Directed, u32>;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct NodeData {
     /// Where it is (see [`Topology::loc`]).
-    pub(crate) loc: Place,
+    pub(crate) loc: LocationId,
     pub(crate) role: Role,
     /// Whether some captured source returned this instance's own record.
     pub(crate) has_local: bool,
@@ -42,7 +43,7 @@ struct Claim {
     source: u32,
     side: Side,
     /// What the record says about the other end.
-    peer: Place,
+    peer: LocationId,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -195,7 +196,7 @@ pub struct Topology {
     pub(crate) ids: IdTable,
     pub(crate) strs: Strings,
     /// The locations that the claims state.
-    places: Places,
+    places: LocationTable,
     sources: Vec<(Sym, Sym)>,
     pub(crate) graph: Graph,
     claims: Vec<Claim>,
@@ -263,7 +264,7 @@ impl Topology {
         let sources: Vec<(Sym, Sym)> = order.iter().map(|&o| sources[o as usize]).collect();
         let source = |old: u32| srank[old as usize];
         // Every node's place until its location is settled.
-        let unknown = places.place(Loc::default());
+        let unknown = places.id_of(StatedLocation::default());
 
         // Nodes are numbered in id order, so the ids are sorted first. On
         // the other thread meanwhile, the own records are grouped by
@@ -439,7 +440,7 @@ impl Topology {
         self.source_ref(source).to_string()
     }
 
-    pub(crate) fn location(&self, loc: Loc) -> Location<'_> {
+    pub(crate) fn location(&self, loc: StatedLocation) -> Location<'_> {
         Location {
             region: self.strs.opt(loc.region),
             project_id: self.strs.opt(loc.project),
@@ -452,7 +453,7 @@ impl Topology {
     }
 
     /// The location at `place`.
-    pub(crate) fn loc(&self, place: Place) -> Loc {
+    pub(crate) fn loc(&self, place: LocationId) -> StatedLocation {
         self.places.get(place)
     }
 
@@ -462,7 +463,7 @@ impl Topology {
     }
 
     /// Where `node` is.
-    pub(crate) fn loc_of(&self, node: u32) -> Loc {
+    pub(crate) fn loc_of(&self, node: u32) -> StatedLocation {
         self.loc(self.node_data(node).loc)
     }
 
@@ -501,7 +502,7 @@ impl Topology {
     /// Every location claim about `node` (for [`Topology::location_claims`],
     /// which sorts them): its own records, then what the records of its
     /// primaries and DRs say of it.
-    fn claims_about(&self, node: u32) -> Vec<(Loc, Prov)> {
+    fn claims_about(&self, node: u32) -> Vec<(StatedLocation, Prov)> {
         let first = self.locals.partition_point(|&(x, _)| x < node);
         let len = self.locals[first..]
             .iter()
@@ -537,9 +538,9 @@ impl Topology {
     }
 
     /// Where a source's own records place their instances.
-    fn source_loc(&self, source: u32) -> Loc {
+    fn source_loc(&self, source: u32) -> StatedLocation {
         let (region, project) = self.sources[source as usize];
-        Loc {
+        StatedLocation {
             region: Some(region),
             project: Some(project),
             name: None,
@@ -548,7 +549,7 @@ impl Topology {
 
     /// The location claims of a node's own records (`self.locals[locals]`),
     /// in source order, into `out` (cleared first).
-    fn own_claims(&self, locals: std::ops::Range<usize>, out: &mut Vec<(Loc, Prov)>) {
+    fn own_claims(&self, locals: std::ops::Range<usize>, out: &mut Vec<(StatedLocation, Prov)>) {
         out.clear();
         out.extend(self.locals[locals].iter().map(|&(_, s)| {
             (
@@ -571,13 +572,13 @@ impl Topology {
     fn locate(
         &self,
         about: &PeerClaims<'_>,
-        places: &mut Places,
+        places: &mut LocationTable,
         findings: &mut Vec<Finding>,
-    ) -> Vec<(Place, bool)> {
+    ) -> Vec<(LocationId, bool)> {
         let mut located = Vec::with_capacity(self.ids.len());
         // What every claim about the node says; the provenance is only
         // looked up for the (few) nodes with a conflict.
-        let mut claims: Vec<Loc> = Vec::new();
+        let mut claims: Vec<StatedLocation> = Vec::new();
         let mut regions: Vec<Sym> = Vec::new();
         let mut projects: Vec<Sym> = Vec::new();
         let mut cursor = 0;
@@ -594,7 +595,7 @@ impl Topology {
             );
             claims.extend(about.of(node).iter().map(|&(at, _)| self.loc(at)));
             let has_local = cursor > first;
-            let key = |l: &Loc| {
+            let key = |l: &StatedLocation| {
                 (
                     l.region.is_none(),
                     l.project.is_none(),
@@ -656,7 +657,7 @@ impl Topology {
                 .iter()
                 .map(|&(at, _)| at)
                 .find(|&at| self.loc(at) == loc)
-                .unwrap_or_else(|| places.place(loc));
+                .unwrap_or_else(|| places.id_of(loc));
             located.push((place, has_local));
         }
         located
@@ -687,7 +688,7 @@ impl Topology {
             .unzip()
     }
 
-    fn location_conflict(&self, node: u32, claims: &[(Loc, Prov)]) -> Finding {
+    fn location_conflict(&self, node: u32, claims: &[(StatedLocation, Prov)]) -> Finding {
         // Group the claims by what they say (region, project).
         let mut said: Vec<(Location<'_>, Vec<Prov>)> = Vec::new();
         for (l, prov) in claims {
@@ -716,7 +717,12 @@ impl Topology {
         )
     }
 
-    fn name_conflicts(&self, node: u32, claims: &[(Loc, Prov)], findings: &mut Vec<Finding>) {
+    fn name_conflicts(
+        &self,
+        node: u32,
+        claims: &[(StatedLocation, Prov)],
+        findings: &mut Vec<Finding>,
+    ) {
         let mut projects: Vec<Sym> = claims.iter().filter_map(|(l, _)| l.project).collect();
         projects.sort_by(|a, b| self.strs.get(*a).cmp(self.strs.get(*b)));
         projects.dedup();
@@ -1475,7 +1481,7 @@ pub(crate) struct PeerClaims<'a> {
     /// `start[node]..start[node + 1]` in `about`.
     start: Vec<u32>,
     /// What each claim says, and its index in `claims`.
-    about: Vec<(Place, u32)>,
+    about: Vec<(LocationId, u32)>,
     pairs: &'a [(u32, u32)],
     ends: &'a [u32],
     claims: &'a [Claim],
@@ -1517,14 +1523,14 @@ impl<'a> PeerClaims<'a> {
     }
 
     /// What the claims about `node` say, and their indices in `claims`.
-    fn of(&self, node: u32) -> &[(Place, u32)] {
+    fn of(&self, node: u32) -> &[(LocationId, u32)] {
         let node = node as usize;
         &self.about[self.start[node] as usize..self.start[node + 1] as usize]
     }
 
     /// The claims about `node` with their provenance (the record that made
     /// each claim is the other end of the claim's edge).
-    fn provs(&self, node: u32) -> impl Iterator<Item = (Place, Prov)> + '_ {
+    fn provs(&self, node: u32) -> impl Iterator<Item = (LocationId, Prov)> + '_ {
         self.of(node).iter().map(|&(at, c)| {
             let claim = &self.claims[c as usize];
             let (p, d) = self.pairs[self.ends.partition_point(|&end| end <= c)];
@@ -1571,7 +1577,7 @@ fn edge_claims(
     raw: Vec<RawEdge>,
     n: usize,
     strs: &Strings,
-    places: &Places,
+    places: &LocationTable,
 ) -> (Vec<(u32, u32)>, Vec<u32>, Vec<Claim>) {
     // Each claim as a small sort item: its primary, then (DR, side,
     // source) in one integer, and what it says of the peer.
@@ -1579,7 +1585,7 @@ fn edge_claims(
     struct Item {
         primary: u32,
         key: u64,
-        peer: Place,
+        peer: LocationId,
     }
     let item = |e: &RawEdge| Item {
         primary: e.primary,
@@ -1595,7 +1601,7 @@ fn edge_claims(
     // text: interned symbols depend on the order the captures came in).
     let (mut items, starts) = bucket_by(raw.iter(), n, |e| e.primary as usize, |e| item(e));
     drop(raw);
-    let text = |at: Place| {
+    let text = |at: LocationId| {
         let l = places.get(at);
         (strs.opt(l.region), strs.opt(l.project), strs.opt(l.name))
     };
@@ -1644,7 +1650,7 @@ fn edge_claims(
 
 /// The graph's nodes, one per instance (their data filled in later), with
 /// room for `edges` edges: all [`graph_edges`] needs, made before.
-fn graph_nodes(n: usize, edges: usize, unknown: Place) -> Graph {
+fn graph_nodes(n: usize, edges: usize, unknown: LocationId) -> Graph {
     let mut graph = Graph::with_capacity(n, edges);
     for _ in 0..n {
         graph.add_node(NodeData {
@@ -1933,7 +1939,7 @@ mod tests {
 
     #[test]
     fn node_addresses_are_where_the_graph_keeps_its_nodes() {
-        let unknown = Places::default().place(Loc::default());
+        let unknown = LocationTable::default().id_of(StatedLocation::default());
         let graph = graph_nodes(1000, 0, unknown);
         let node_at = NodeAt::new(&graph);
         for k in 0..1000 {
