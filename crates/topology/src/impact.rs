@@ -183,7 +183,7 @@ impl Topology {
             };
             for node in 0..n {
                 let here = self.region_of(node) == Some(region);
-                let data = self.node_data(node);
+                let data = self.state(node);
                 if here {
                     entry.instances += 1;
                     match data.role {
@@ -208,7 +208,7 @@ impl Topology {
                         }
                         lost.sort();
                         remaining.sort();
-                        let loc = self.location(self.loc(data.loc));
+                        let loc = self.location(self.loc_at(data.place));
                         degraded_all.insert(node);
                         entry.degraded.push(Degraded {
                             id: self.id(node).to_owned(),
@@ -238,7 +238,7 @@ impl Topology {
     }
 
     fn dr_ref(&self, node: u32, edge: EdgeStatus, hops: usize) -> DrRef {
-        let loc = self.location(self.loc_of(node));
+        let loc = self.location(self.where_is(node));
         DrRef {
             id: self.id(node).to_owned(),
             region: loc.region.map(str::to_owned),
@@ -285,7 +285,7 @@ impl Topology {
         surviving.sort_by(by_hops);
         lost.sort_by(by_hops);
         unknown.sort_by(by_hops);
-        let loc = self.location(self.loc_of(node));
+        let loc = self.location(self.where_is(node));
         PrimaryImpact {
             id: self.id(node).to_owned(),
             project_id: loc.project_id.map(str::to_owned),

@@ -96,20 +96,32 @@ mod bucket;
 mod builder;
 mod decode;
 pub mod diff;
+mod edges;
 pub mod export;
 mod finding;
+mod graph;
+mod groups;
 pub mod impact;
 mod intern;
+mod locations;
+mod merge;
 mod prefetch;
 pub mod render;
+mod rules;
 mod topology;
 pub mod view;
 
+pub use petgraph;
+
 pub use builder::{Side, TopologyBuilder};
 pub use decode::Decoded;
-pub use finding::{Code, Finding, Report, Severity, Summary};
+pub use edges::{Edge, EdgeClaim};
+pub use finding::{Code, Details, Finding, Report, Severity, Summary, details};
+pub use graph::Node;
+pub use groups::Group;
 pub use impact::{Degraded, DrRef, Impact, ImpactSummary, PrimaryImpact, Protection, RegionImpact};
-pub use topology::{
-    Edge, EdgeClaim, Group, Location, LocationClaim, Node, SourceRef, Topology, Via,
-};
+pub use locations::{Location, LocationClaim, SourceRef, Via};
+#[doc(hidden)]
+pub use merge::Threads;
+pub use topology::Topology;
 pub use view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};

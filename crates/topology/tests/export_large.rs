@@ -85,17 +85,17 @@ fn a_ten_thousand_deep_cascade_does_not_recurse() {
     let nodes = ids
         .iter()
         .enumerate()
-        .map(|(i, id)| NodeView {
-            id,
-            region: Some(export_support::REGIONS[i % 8]),
-            project_id: None,
-            project_name: None,
-            role: if i == 0 {
+        .map(|(i, id)| {
+            let role = if i == 0 {
                 Role::Primary
             } else {
                 Role::Cascaded
-            },
-            group: &ids[0],
+            };
+            NodeView::new(id, role, &ids[0]).located(
+                Some(export_support::REGIONS[i % 8]),
+                None,
+                None,
+            )
         })
         .collect();
     let edges: Vec<_> = ids
