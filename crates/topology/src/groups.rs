@@ -3,6 +3,8 @@
 //! ([`Role`]). Both are functions of the edges alone, so they are made
 //! beside the other analyses.
 
+use petgraph::unionfind::UnionFind;
+
 use crate::bucket::bucket_by;
 use crate::topology::Topology;
 use crate::view::Role;
@@ -72,9 +74,7 @@ impl Degree {
 
 /// The weakly connected components of the graph of `n` nodes whose edges
 /// are the distinct `(primary, dr)` pairs (ascending), numbered in order of
-/// their smallest member, from a union-find over the pairs (each set's
-/// representative is its smallest member, so the result does not depend on
-/// the order of the pairs).
+/// their smallest member, from a union-find over the pairs.
 struct Components {
     /// Every component's members, sorted, back to back: component `c`'s
     /// are `members[starts[c]..starts[c + 1]]`.
@@ -90,15 +90,7 @@ impl Components {
     /// The components, and each node's [`Degree`] (which the roles need
     /// too).
     fn of(n: usize, pairs: &[(u32, u32)]) -> (Components, Vec<Degree>) {
-        fn find(parent: &mut [u32], mut x: u32) -> u32 {
-            while parent[x as usize] != x {
-                let up = parent[parent[x as usize] as usize];
-                parent[x as usize] = up;
-                x = up;
-            }
-            x
-        }
-        let mut parent: Vec<u32> = (0..n as u32).collect();
+        let mut sets = UnionFind::<u32>::new(n);
         let mut degree = vec![Degree::default(); n];
         // Outgoing adjacency: the pairs are sorted by primary, so each
         // node's DRs are one run of them.
@@ -107,30 +99,26 @@ impl Components {
             degree[d as usize].add_primary();
             degree[p as usize].add_dr();
             out_start[p as usize + 1] += 1;
-            let (a, b) = (find(&mut parent, p), find(&mut parent, d));
-            if a != b {
-                let (low, high) = if a < b { (a, b) } else { (b, a) };
-                parent[high as usize] = low;
-            }
+            sets.union(p, d);
         }
         for i in 0..n {
             out_start[i + 1] += out_start[i];
         }
 
-        // Component ids in order of their smallest member, written over
-        // `parent`: every link goes to a smaller node, so in ascending order
-        // a node's parent has its component id already; a root starts a new
-        // component.
-        let mut comp = parent;
+        // Component ids in order of their smallest member: in ascending
+        // order, a node whose representative has no id yet starts a new
+        // component. The ids are written over the representatives.
+        const NONE: u32 = u32::MAX;
+        let mut comp = sets.into_labeling();
+        let mut of_rep = vec![NONE; n];
         let mut count = 0;
-        for x in 0..n {
-            let up = comp[x] as usize;
-            comp[x] = if up == x {
+        for c in comp.iter_mut() {
+            let rep = &mut of_rep[*c as usize];
+            if *rep == NONE {
+                *rep = count;
                 count += 1;
-                count - 1
-            } else {
-                comp[up]
-            };
+            }
+            *c = *rep;
         }
         // Members by counting sort, so that each component's members come
         // out sorted.
