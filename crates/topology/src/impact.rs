@@ -48,6 +48,7 @@ use crate::view::{EdgeStatus, Role};
 
 /// The impact of losing some regions at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Impact {
     /// The failed regions, sorted, without repeats.
     pub failed_regions: Vec<String>,
@@ -59,6 +60,7 @@ pub struct Impact {
 
 /// Counts of an [`Impact`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ImpactSummary {
     /// Primaries located in a failed region.
     pub primaries: usize,
@@ -72,6 +74,7 @@ pub struct ImpactSummary {
 
 /// What one failed region takes down.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RegionImpact {
     /// The region.
     pub region: String,
@@ -97,6 +100,7 @@ pub enum Protection {
 
 /// A primary in a failed region.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PrimaryImpact {
     /// Instance id.
     pub id: String,
@@ -116,6 +120,7 @@ pub struct PrimaryImpact {
 
 /// An instance outside the failed regions that loses a direct DR.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Degraded {
     /// Instance id.
     pub id: String,
@@ -131,6 +136,7 @@ pub struct Degraded {
 
 /// A DR as the impact report names it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[non_exhaustive]
 pub struct DrRef {
     /// Instance id.
     pub id: String,

@@ -49,6 +49,16 @@
 //! - **Roles and groups.** Roles follow the edges ([`Role`]); a DR group is a
 //!   weakly connected component named by its root primary ([`Group`]).
 //!
+//! # The graph for other tools
+//!
+//! [`Topology::to_petgraph`] returns the topology as a petgraph
+//! `DiGraph<NodeView, EdgeView>` in [`Topology::view`]'s order, every edge
+//! from primary to DR, so that any of petgraph's algorithms runs on it; the
+//! crate re-exports [`petgraph`], so no version needs pinning. The example
+//! `dr_chains` loads a directory of captures and finds the longest cascade
+//! chain and the articulation points of the DR groups; `offline` builds a
+//! topology from captures made in code.
+//!
 //! # Performance
 //!
 //! [`TopologyBuilder::capture_json`] decodes a capture file with borrowed

@@ -72,6 +72,7 @@ fn ten_thousand_instances_export_in_every_format() {
             Format::Svg => assert_eq!(text.matches("<g class=\"node ").count(), 10_000),
             Format::Dot => assert_eq!(text.matches(" -> ").count(), view.edges.len()),
             Format::Mermaid => assert!(text.contains("n9999[")),
+            other => panic!("no check for {other:?}: add one"),
         }
     }
     assert_eq!(render::table(&view).lines().count(), 10_002);

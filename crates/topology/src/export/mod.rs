@@ -73,6 +73,7 @@ pub(crate) use escape::sanitize_text;
 
 /// An export format, named as on the command line (`rds-dr export --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// Graphviz DOT (`dot`).
     Dot,
