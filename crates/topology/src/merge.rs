@@ -101,26 +101,25 @@ impl Topology {
         // Every node's place until its location is settled.
         let unknown = places.place(Loc::default());
 
-        // 1. Nodes are numbered in id order | own records grouped by instance, and the graph's nodes.
-        let ((sorted_ids, node_rank), (own_by_first, graph)) = pair.join(
-            || ids.sort(),
-            || {
-                (
-                    OwnRecords::by_first_seen(&locals, n, &source_rank),
-                    graph::with_nodes(n, edges.len(), unknown),
-                )
-            },
-        );
+        // 1. Nodes are numbered in id order, beside the own records grouped
+        //    by instance (as first seen) and the graph's nodes.
+        let sort_ids = || ids.sort();
+        let own_records_by_instance = || OwnRecords::by_first_seen(&locals, n, &source_rank);
+        let graph_nodes = || graph::with_nodes(n, edges.len(), unknown);
+        let beside = || (own_records_by_instance(), graph_nodes());
+        let ((sorted_ids, node_rank), (own_by_first, graph)) = pair.join(sort_ids, beside);
         drop(locals);
         let renumber = Renumbering {
             node: &node_rank,
             source: &source_rank,
         };
-        // 2. Own records in id order, and the id table | the edges' claims.
-        let ((ids, own_records), (edge_pairs, claims)) = pair.join(
-            || own_by_first.in_id_order(sorted_ids),
-            || claim_edges(edges, &renumber, n, &strs, &places),
-        );
+
+        // 2. The own records in id order (and the id table), beside the
+        //    edges' claims.
+        let own_records_in_id_order = || own_by_first.in_id_order(sorted_ids);
+        let edge_claims = || claim_edges(edges, &renumber, n, &strs, &places);
+        let ((ids, own_records), (edge_pairs, claims)) =
+            pair.join(own_records_in_id_order, edge_claims);
 
         let mut topology = Topology {
             ids,
@@ -137,27 +136,27 @@ impl Topology {
             summary: Summary::default(),
         };
         let mut findings = Vec::new();
-        // 3. The graph's edges and the DR groups | every node's location (new places go to `places`).
-        let ((graph, groups, degrees), located) = pair.join(
-            || graph_and_groups(graph, &edge_pairs),
-            || topology.settle_locations(&edge_pairs, &mut places, &mut findings),
-        );
+
+        // 3. The graph's edges and the DR groups, beside every node's
+        //    location (new locations go to `places`, the claims' are read
+        //    from the topology's meanwhile).
+        let edges_and_groups = || graph_and_groups(graph, &edge_pairs);
+        let locations = || topology.settle_locations(&edge_pairs, &mut places, &mut findings);
+        let ((graph, groups, degrees), located) = pair.join(edges_and_groups, locations);
         topology.places = places;
         topology.graph = graph;
         topology.set_locations(located);
-        // 4. Roles and the shape and region checks | failed targets and the edges' status.
-        let ((roles, found), statuses) = pair.join(
-            || topology.roles_and_shape(&edge_pairs.pairs, &degrees),
-            || {
-                topology.edge_statuses(
-                    &topology.failed_targets(failed, &mut findings),
-                    &mut findings,
-                )
-            },
-        );
+
+        // 4. The roles and the shape and region checks, beside the failed
+        //    targets and the edges' status (all read the located graph;
+        //    what they settle is written into it after).
+        let roles_and_shape = || topology.roles_and_shape(&edge_pairs.pairs, &degrees);
+        let statuses = || topology.coverage(failed, &mut findings);
+        let ((roles, found), statuses) = pair.join(roles_and_shape, statuses);
         findings.extend(found);
         topology.set_statuses(statuses);
         topology.set_roles(roles);
+
         // 5. Cycles (among the cascaded), the groups, what single records say.
         topology.cycles(&mut findings);
         drop(edge_pairs);
@@ -184,6 +183,17 @@ impl Topology {
         self.shape(degrees, &mut findings);
         self.no_cross_region_drs(pairs, &mut findings);
         (groups::roles(degrees), findings)
+    }
+
+    /// The failed targets, then each edge's status (a failed target does
+    /// not count as queried), with the findings of both.
+    fn coverage(
+        &self,
+        failed: Vec<(rds_dr_model::Source, String)>,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<EdgeStatus> {
+        let failed = self.failed_targets(failed, findings);
+        self.edge_statuses(&failed, findings)
     }
 
     /// Sorts the findings and counts the summary.
