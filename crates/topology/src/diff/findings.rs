@@ -123,18 +123,30 @@ mod tests {
     use crate::finding::Code;
     use serde_json::json;
 
+    /// A finding of `code` whose details are `details` (of the code's
+    /// details type).
     fn finding(
         code: Code,
         instances: &[&str],
         message: &str,
         details: serde_json::Value,
     ) -> Finding {
+        let typed: Finding = serde_json::from_value(json!({
+            "code": code, "severity": code.severity(), "instances": [],
+            "message": message, "details": details,
+        }))
+        .expect("details of the code's shape");
         Finding::new(
-            code,
+            typed.details,
             instances.iter().map(|s| (*s).to_owned()).collect(),
             message.to_owned(),
-            details,
         )
+    }
+
+    /// Details of a `malformed-record` at `index` of `source`.
+    fn malformed(source: &str, index: u32) -> serde_json::Value {
+        json!({"source": source, "index": index, "field": "record",
+               "reason": "is not an object", "instance_id": null})
     }
 
     #[test]
@@ -167,7 +179,12 @@ mod tests {
                 "x",
                 json!({"source": "r/p1", "message": "x"}),
             ),
-            finding(Code::CascadedDr, &["a"], "m", json!({})),
+            finding(
+                Code::CascadedDr,
+                &["a"],
+                "m",
+                json!({"drs": [], "primaries": []}),
+            ),
         ];
         let new = [
             finding(
@@ -176,32 +193,31 @@ mod tests {
                 "x",
                 json!({"source": "r/p2", "message": "x"}),
             ),
-            finding(Code::CascadedDr, &["b"], "m", json!({})),
+            finding(
+                Code::CascadedDr,
+                &["b"],
+                "m",
+                json!({"drs": [], "primaries": []}),
+            ),
         ];
         let changes = diff_findings(&old, &new);
         assert_eq!(changes.raised.len(), 2, "{changes:?}");
         assert_eq!(changes.resolved.len(), 2, "{changes:?}");
-        assert_eq!(changes.raised[0].details["source"], "r/p2");
+        assert_eq!(changes.raised[0].details.to_json()["source"], "r/p2");
         assert_eq!(changes.resolved[1].instances, ["a"]);
     }
 
     #[test]
     fn repeated_identities_are_counted() {
-        let record = |index: u32| {
-            finding(
-                Code::MalformedRecord,
-                &[],
-                "bad",
-                json!({"source": "r/p", "index": index}),
-            )
-        };
+        let record =
+            |index: u32| finding(Code::MalformedRecord, &[], "bad", malformed("r/p", index));
         let old = [record(1), record(2)];
         let new = [record(2), record(3), record(4)];
         let changes = diff_findings(&old, &new);
         // Three against two: one more, and it is one that OLD did not have.
         assert_eq!(changes.resolved, []);
         assert_eq!(changes.raised.len(), 1);
-        assert_ne!(changes.raised[0].details["index"], 2);
+        assert_ne!(changes.raised[0].details.to_json()["index"], 2);
         let back = diff_findings(&new, &old);
         assert_eq!(back.raised, []);
         assert_eq!(back.resolved.len(), 1);
@@ -209,18 +225,18 @@ mod tests {
 
     #[test]
     fn a_finding_about_nothing_is_known_by_its_details() {
-        let old = [finding(
-            Code::MalformedRecord,
-            &[],
-            "bad",
-            json!({"index": 1}),
-        )];
-        let new = [finding(
-            Code::MalformedRecord,
-            &[],
-            "bad",
-            json!({"index": 2}),
-        )];
+        // Details that name no source (every instance-less finding made
+        // today names one; the fallback still holds for others).
+        let about_nothing = |path: &str| {
+            finding(
+                Code::Cycle,
+                &[],
+                "bad",
+                json!({"members": [], "path": [path]}),
+            )
+        };
+        let old = [about_nothing("a")];
+        let new = [about_nothing("b")];
         let changes = diff_findings(&old, &new);
         assert_eq!((changes.raised.len(), changes.resolved.len()), (1, 1));
     }
