@@ -42,7 +42,8 @@ use std::time::{Duration, Instant};
 use rds_dr_api::fleet::{FleetConfig, FleetReport, scan};
 use rds_dr_api::retry::{RetryPolicy, Retrying};
 use rds_dr_api::{
-    ApiError, BoxFuture, DrRelationsApi, ListDrRelationsResponse, RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
 };
 use rds_dr_fake::{Credentials, FakeCloud, Fault, RunningFake};
 use rds_dr_http::{HttpClient, TokioClock};
@@ -116,7 +117,7 @@ impl<A> Observed<A> {
     }
 }
 
-fn outcome(result: &Result<ListDrRelationsResponse, ApiError>) -> String {
+fn outcome<T>(result: &Result<T, ApiError>) -> String {
     match result {
         Ok(_) => "200".to_owned(),
         Err(e) => match e.status() {
@@ -135,6 +136,24 @@ impl<A: DrRelationsApi> DrRelationsApi for Observed<A> {
         Box::pin(async move {
             let start = Instant::now();
             let result = self.inner.list_dr_relations(target, options).await;
+            let entry = (start.elapsed(), outcome(&result));
+            self.log
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(entry);
+            result
+        })
+    }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            let start = Instant::now();
+            let result = self.inner.list_dr_infos(target, query, options).await;
             let entry = (start.elapsed(), outcome(&result));
             self.log
                 .lock()
@@ -186,7 +205,7 @@ fn run_scan(
         &api,
         targets.to_vec(),
         RequestOptions::default(),
-        FleetConfig::new().concurrency(concurrency),
+        FleetConfig::new().concurrency(concurrency).health(false),
         |_| {},
     ));
     let wall = start.elapsed();

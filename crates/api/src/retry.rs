@@ -83,7 +83,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::{
-    ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrRelationsResponse, RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
 };
 
 /// What kind of failure an [`ApiError`] is, for retrying.
@@ -722,67 +723,99 @@ impl<A: DrRelationsApi> DrRelationsApi for Retrying<A> {
         target: &'a Target,
         options: &'a RequestOptions,
     ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
-        Box::pin(async move {
-            let start = self.clock.now();
-            let mut attempt: u32 = 1;
-            loop {
-                let error = match self.inner.list_dr_relations(target, options).await {
-                    Ok(response) => {
-                        if attempt > 1 {
-                            tracing::debug!(%target, attempt, "ListDrRelations succeeded after retrying");
-                        }
-                        return Ok(response);
+        Box::pin(self.run("ListDrRelations", target, options, move || {
+            self.inner.list_dr_relations(target, options)
+        }))
+    }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(self.run("ListDrInfos", target, options, move || {
+            self.inner.list_dr_infos(target, query, options)
+        }))
+    }
+}
+
+impl<A> Retrying<A> {
+    /// The retry loop around one operation's attempts. While it waits
+    /// between attempts it gives back the caller's concurrency slot, if the
+    /// options carry one, and waits for it again before the next attempt.
+    async fn run<'a, T>(
+        &'a self,
+        operation: &'static str,
+        target: &'a Target,
+        options: &'a RequestOptions,
+        attempt_once: impl Fn() -> BoxFuture<'a, Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        let start = self.clock.now();
+        let mut attempt: u32 = 1;
+        loop {
+            let error = match attempt_once().await {
+                Ok(response) => {
+                    if attempt > 1 {
+                        tracing::debug!(%target, attempt, "{operation} succeeded after retrying");
                     }
-                    Err(error) => error,
-                };
-                let elapsed = self.clock.now().saturating_duration_since(start);
-                match self.policy.decide(&error, attempt, elapsed, &*self.random) {
-                    RetryDecision::Retry { delay, class } => {
-                        tracing::debug!(
-                            %target,
-                            kind = %error.kind(),
-                            %class,
-                            status = error.status(),
-                            code = error.code(),
-                            request_id = error.request_id(),
-                            attempt,
-                            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                            "retrying ListDrRelations"
-                        );
-                        self.clock.sleep(delay).await;
-                        attempt += 1;
+                    return Ok(response);
+                }
+                Err(error) => error,
+            };
+            let elapsed = self.clock.now().saturating_duration_since(start);
+            match self.policy.decide(&error, attempt, elapsed, &*self.random) {
+                RetryDecision::Retry { delay, class } => {
+                    tracing::debug!(
+                        %target,
+                        kind = %error.kind(),
+                        %class,
+                        status = error.status(),
+                        code = error.code(),
+                        request_id = error.request_id(),
+                        attempt,
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "retrying {operation}"
+                    );
+                    if let Some(slot) = &options.slot {
+                        slot.release();
                     }
-                    RetryDecision::GiveUp(reason) => {
-                        let noted = attempt > 1
-                            || matches!(
-                                reason,
-                                GiveUpReason::BudgetExhausted { .. }
-                                    | GiveUpReason::RetryAfterBeyondBudget { .. }
-                            );
-                        if !noted {
-                            return Err(error);
-                        }
-                        tracing::debug!(
-                            %target,
-                            kind = %error.kind(),
-                            status = error.status(),
-                            code = error.code(),
-                            request_id = error.request_id(),
-                            attempts = attempt,
-                            %reason,
-                            "giving up on ListDrRelations"
-                        );
-                        let plural = if attempt == 1 { "" } else { "s" };
-                        let message = format!(
-                            "{} (gave up after {attempt} attempt{plural} in {}: {reason})",
-                            error.message(),
-                            Secs(elapsed)
-                        );
-                        return Err(error.with_message(message));
+                    self.clock.sleep(delay).await;
+                    if let Some(slot) = &options.slot {
+                        slot.reacquire().await;
                     }
+                    attempt += 1;
+                }
+                RetryDecision::GiveUp(reason) => {
+                    let noted = attempt > 1
+                        || matches!(
+                            reason,
+                            GiveUpReason::BudgetExhausted { .. }
+                                | GiveUpReason::RetryAfterBeyondBudget { .. }
+                        );
+                    if !noted {
+                        return Err(error);
+                    }
+                    tracing::debug!(
+                        %target,
+                        kind = %error.kind(),
+                        status = error.status(),
+                        code = error.code(),
+                        request_id = error.request_id(),
+                        attempts = attempt,
+                        %reason,
+                        "giving up on {operation}"
+                    );
+                    let plural = if attempt == 1 { "" } else { "s" };
+                    let message = format!(
+                        "{} (gave up after {attempt} attempt{plural} in {}: {reason})",
+                        error.message(),
+                        Secs(elapsed)
+                    );
+                    return Err(error.with_message(message));
                 }
             }
-        })
+        }
     }
 }
 
