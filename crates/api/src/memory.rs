@@ -28,6 +28,10 @@ pub const BAD_PAGE_CODE: &str = "DBS.280001";
 
 type ErrorFactory = Arc<dyn Fn() -> ApiError + Send + Sync>;
 
+/// Scripted ListDrInfos failures are keyed by target and offset (`None`:
+/// any page).
+type PageKey = (Target, Option<i64>);
+
 /// A [`DrRelationsApi`] that answers from memory.
 ///
 /// What a call for a target returns, first match wins:
@@ -95,8 +99,7 @@ pub struct InMemoryApi {
     pending_polls: usize,
     infos: HashMap<Target, Vec<Lenient<InstanceDrInfo>>>,
     infos_permanent: HashMap<Target, ErrorFactory>,
-    /// Keyed by target and offset (`None`: any page).
-    infos_scripted: Mutex<HashMap<(Target, Option<i64>), VecDeque<ApiError>>>,
+    infos_scripted: Mutex<HashMap<PageKey, VecDeque<ApiError>>>,
     infos_calls: Mutex<HashMap<Target, usize>>,
 }
 

@@ -403,7 +403,7 @@ fn load_file(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
             if line.is_empty() {
                 continue;
             }
-            if item(line).and_then(|item| out(item)).is_err() {
+            if item(line).and_then(&mut *out).is_err() {
                 return Err(InputError::new(
                     path,
                     Some(index + 1),
@@ -424,7 +424,7 @@ fn load_file(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
         if bytes.trim_ascii().is_empty() {
             return Err(InputError::new(path, None, "the file is empty"));
         }
-        if item(&bytes).and_then(|item| out(item)).is_err() {
+        if item(&bytes).and_then(&mut *out).is_err() {
             return Err(InputError::new(path, None, envelope_problem(&bytes)));
         }
         Ok(())
