@@ -110,30 +110,45 @@ async fn error_bodies_are_handled_as_for_the_get() {
         .respond_with(
             ResponseTemplate::new(400)
                 .insert_header("X-Request-Id", "req-bad")
-                .set_body_string(r#"{"error_code": "DBS.280001", "error_msg": "Invalid parameter limit"}"#),
+                .set_body_string(
+                    r#"{"error_code": "DBS.280001", "error_msg": "Invalid parameter limit"}"#,
+                ),
         )
         .mount(&server)
         .await;
     let client = client_for(&server.uri(), credentials()).build().unwrap();
     let error = client
-        .list_dr_infos(&target(), &QueryDrInfoRequest::default(), &RequestOptions::default())
+        .list_dr_infos(
+            &target(),
+            &QueryDrInfoRequest::default(),
+            &RequestOptions::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(400));
     assert_eq!(error.code(), Some("DBS.280001"));
     assert_eq!(error.request_id(), Some("req-bad"));
-    assert!(error.message().contains("Invalid parameter limit"), "{error}");
+    assert!(
+        error.message().contains("Invalid parameter limit"),
+        "{error}"
+    );
     assert_no_secret(&error);
 
     // A 200 whose body is cut short is a decode error naming ListDrInfos.
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"total_count": 3, "instance_dr_in"#))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"total_count": 3, "instance_dr_in"#),
+        )
         .mount(&server)
         .await;
     let client = client_for(&server.uri(), credentials()).build().unwrap();
     let error = client
-        .list_dr_infos(&target(), &QueryDrInfoRequest::default(), &RequestOptions::default())
+        .list_dr_infos(
+            &target(),
+            &QueryDrInfoRequest::default(),
+            &RequestOptions::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
