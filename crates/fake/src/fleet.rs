@@ -68,7 +68,7 @@ pub(crate) struct Fleet {
     pub(crate) projects: BTreeMap<String, Project>,
     /// ListDrInfos records, as recorded, of the projects with infos
     /// envelopes (the records of several envelopes concatenated in order).
-    pub(crate) infos: BTreeMap<String, Vec<Value>>,
+    pub(crate) infos: BTreeMap<String, Vec<crate::health::Record>>,
 }
 
 impl Fleet {
@@ -342,13 +342,11 @@ mod tests {
             infos("i2", "cn-north-4", &["r3"]),
         ])
         .unwrap();
+        let page = crate::health::page(&fleet.infos[P1], &Default::default()).unwrap();
+        let page: Value = serde_json::from_slice(&page).unwrap();
         assert_eq!(
-            fleet.infos[P1],
-            vec![
-                json!({"id": "r1"}),
-                json!({"id": "r2"}),
-                json!({"id": "r3"})
-            ]
+            page,
+            json!({"total_count": 3, "instance_dr_infos": [{"id": "r1"}, {"id": "r2"}, {"id": "r3"}]})
         );
         let body: Value = serde_json::from_slice(&fleet.projects[P1].body).unwrap();
         assert_eq!(body, json!({"instance_dr_relations": []}));

@@ -399,7 +399,7 @@ async fn respond(
     // A ListDrInfos body that cannot be read is refused before any fault.
     let infos_query = match &route {
         Route::Infos { .. } => match crate::health::parse_query(&body)
-            .and_then(|query| crate::health::page(&[], &query).map(|_| query))
+            .and_then(|query| crate::health::check(&query).map(|()| query))
         {
             Ok(query) => Some(query),
             Err(bad) => {
@@ -486,7 +486,7 @@ async fn respond(
                 Some(records) => {
                     let query = infos_query.unwrap_or_default();
                     match crate::health::page(records, &query) {
-                        Ok(page) => ok(Bytes::from(page.to_string())),
+                        Ok(page) => ok(page),
                         Err(bad) => error(
                             StatusCode::BAD_REQUEST,
                             crate::health::BAD_REQUEST_CODE,

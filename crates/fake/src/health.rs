@@ -3,8 +3,25 @@
 
 use std::cmp::Ordering;
 
+use bytes::Bytes;
 use rds_dr_model::QueryDrInfoRequest;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+/// One served ListDrInfos record: its value (to filter and sort on) and its
+/// text, encoded once when the fleet is loaded (a page is the texts joined).
+#[derive(Debug)]
+pub(crate) struct Record {
+    value: Value,
+    text: String,
+}
+
+impl Record {
+    pub(crate) fn new(value: Value) -> Record {
+        // Encoding a JSON value into memory cannot fail.
+        let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+        Record { value, text }
+    }
+}
 
 /// The DBS code of a page the API refuses (`limit` outside 1-100, a
 /// negative `offset`, a body that is not a `QueryDrInfoRequest`): the fake's
@@ -30,11 +47,16 @@ pub(crate) fn parse_query(body: &[u8]) -> Result<QueryDrInfoRequest, BadRequest>
     })
 }
 
+/// Whether the API accepts `query`'s page, order and sort field.
+pub(crate) fn check(query: &QueryDrInfoRequest) -> Result<(), BadRequest> {
+    page(&[], query).map(|_| ())
+}
+
 /// One page of `records` as the API answers `query`: the records matching
 /// every filter given, sorted by `sort_field` (default `time`) in `order`
 /// (default `DESC`; ties keep the recorded order), then `limit` (default
 /// 10) of them from `offset` (default 0); `total_count` counts every match.
-pub(crate) fn page(records: &[Value], query: &QueryDrInfoRequest) -> Result<Value, BadRequest> {
+pub(crate) fn page(records: &[Record], query: &QueryDrInfoRequest) -> Result<Bytes, BadRequest> {
     let offset = query.offset.unwrap_or(0);
     let limit = query.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {
@@ -71,9 +93,12 @@ pub(crate) fn page(records: &[Value], query: &QueryDrInfoRequest) -> Result<Valu
             });
         }
     };
-    let mut matching: Vec<&Value> = records.iter().filter(|r| matches(r, query)).collect();
+    let mut matching: Vec<&Record> = records
+        .iter()
+        .filter(|r| matches(&r.value, query))
+        .collect();
     matching.sort_by(|a, b| {
-        let ordering = compare(a, b, sort_field);
+        let ordering = compare(&a.value, &b.value, sort_field);
         if descending {
             ordering.reverse()
         } else {
@@ -85,8 +110,19 @@ pub(crate) fn page(records: &[Value], query: &QueryDrInfoRequest) -> Result<Valu
     let end = start
         .saturating_add(usize::try_from(limit).unwrap_or(0))
         .min(total);
-    let page: Vec<Value> = matching[start..end].iter().map(|r| (*r).clone()).collect();
-    Ok(json!({"total_count": total, "instance_dr_infos": page}))
+    let page = &matching[start..end];
+    let mut body = String::with_capacity(64 + page.iter().map(|r| r.text.len() + 1).sum::<usize>());
+    body.push_str(&format!(
+        "{{\"total_count\":{total},\"instance_dr_infos\":["
+    ));
+    for (i, record) in page.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&record.text);
+    }
+    body.push_str("]}");
+    Ok(Bytes::from(body))
 }
 
 fn text<'a>(record: &'a Value, field: &str) -> Option<&'a str> {
@@ -128,18 +164,20 @@ fn compare(a: &Value, b: &Value, field: &str) -> Ordering {
 
 /// The records of a project's ListDrInfos envelopes, concatenated in order;
 /// a `response` without an `instance_dr_infos` array adds none.
-pub(crate) fn records_of(responses: &[&Value]) -> Vec<Value> {
+pub(crate) fn records_of(responses: &[&Value]) -> Vec<Record> {
     responses
         .iter()
         .filter_map(|r| r.get("instance_dr_infos").and_then(Value::as_array))
         .flatten()
         .cloned()
+        .map(Record::new)
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn record(id: &str, status: &str, master_region: &str, time: i64) -> Value {
         json!({"id": id, "status": status, "master_instance_id": format!("{id}-p"),
@@ -156,13 +194,21 @@ mod tests {
             .collect()
     }
 
-    fn records() -> Vec<Value> {
+    fn records() -> Vec<Record> {
         vec![
             record("a", "normal", "cn-north-4", 3),
             record("b", "failed", "ap-southeast-1", 1),
             record("c", "normal", "cn-north-4", 2),
             json!({"id": "d"}),
         ]
+        .into_iter()
+        .map(Record::new)
+        .collect()
+    }
+
+    /// A page as JSON.
+    fn page(records: &[Record], query: &QueryDrInfoRequest) -> Result<Value, BadRequest> {
+        super::page(records, query).map(|bytes| serde_json::from_slice(&bytes).unwrap())
     }
 
     #[test]
