@@ -93,6 +93,14 @@ CASES = [
          path=f"/v3/{PID}/instances/disaster-recovery-relation"),
     dict(name="sdk-client-list-dr-relations-token", client=True, host="127.0.0.1:8443",
          path=f"/v3/{PID}/instances/disaster-recovery-relation", token=TOKEN),
+    # RdsClient.list_dr_infos: a POST whose JSON body the SDK itself serialises
+    # from QueryDRInfoRequest (the body rds-dr must sign byte for byte).
+    dict(name="sdk-client-list-dr-infos", client="list_dr_infos", host="127.0.0.1:8443",
+         path=f"/v3/{PID}/instances/disaster-recovery-infos",
+         query_body=dict(offset=100, limit=100, order="ASC", sort_field="time", status="normal")),
+    dict(name="sdk-client-list-dr-infos-token", client="list_dr_infos", host="127.0.0.1:8443",
+         path=f"/v3/{PID}/instances/disaster-recovery-infos", token=TOKEN,
+         query_body=dict(offset=0, limit=100, master_region="cn-north-4")),
 ]
 
 # Fixed so the vector is reproducible (the SDK appends its own prefix).
@@ -127,15 +135,21 @@ class Recorder:
         Signer._process_string_to_sign = self._orig
 
 
-def through_client(host, token):
-    """RdsClient.list_dr_relations as far as the signed request, without sending it."""
-    from huaweicloudsdkrds.v3 import ListDrRelationsRequest, RdsClient
+def through_client(host, token, operation=True, query_body=None):
+    """RdsClient.list_dr_relations (or list_dr_infos) as far as the signed request,
+    without sending it."""
+    from huaweicloudsdkrds.v3 import (ListDrInfosRequest, ListDrRelationsRequest, QueryDRInfoRequest,
+                                      RdsClient)
 
     credentials = BasicCredentials(AK, SK, PID)
     if token:
         credentials = credentials.with_security_token(token)
     client = RdsClient.new_builder().with_credentials(credentials).with_endpoints([f"https://{host}"]).build()
-    info = RdsClient._list_dr_relations_http_info(ListDrRelationsRequest(x_language="en-us"))
+    if operation == "list_dr_infos":
+        request = ListDrInfosRequest(x_language="en-us", body=QueryDRInfoRequest(**query_body))
+        info = RdsClient._list_dr_infos_http_info(request)
+    else:
+        info = RdsClient._list_dr_relations_http_info(ListDrRelationsRequest(x_language="en-us"))
     info["header_params"]["X-Sdk-Date"] = DATE
     info["header_params"]["User-Agent"] = CLIENT_USER_AGENT
     future = client.build_future_request(
@@ -161,7 +175,10 @@ def make(case):
     recorder = Recorder()
     try:
         if case.get("client"):
-            signed = through_client(host, token)
+            signed = through_client(host, token, case["client"], case.get("query_body"))
+            method = signed.method
+            body = signed.body if isinstance(signed.body, str) else (signed.body or b"").decode("utf-8") \
+                if signed.body else ""
             # What the signer was given, in rds-dr-sign's terms.
             headers = [(k, from_wire(str(v))) for k, v in signed.header_params.items()
                        if k.lower() not in OWNED_BY_SIGN]

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Calls per second of ListDrRelations with the OFFICIAL Huawei Cloud Python
-SDK (huaweicloudsdkrds) against the rds-dr fake server on loopback: the
-reference the Rust client's benches are compared with.
+"""Calls per second of ListDrRelations (or, with --operation ListDrInfos, of
+one ListDrInfos page: offset 0, limit 100) with the OFFICIAL Huawei Cloud
+Python SDK (huaweicloudsdkrds) against the rds-dr fake server on loopback:
+the reference the Rust client's benches are compared with.
 
 Two ways to get a fake:
 
@@ -95,6 +96,8 @@ def parse_args(argv):
     parser.add_argument("--calls", type=int, help="calls in all (default: one per target, or 1000)")
     parser.add_argument("--threads", type=int, default=1, help="threads, each with its own client")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument("--operation", choices=["ListDrRelations", "ListDrInfos"], default="ListDrRelations",
+                        help="ListDrInfos: each call is one page (offset 0, limit 100)")
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be at least 1")
@@ -172,14 +175,21 @@ class Failure(Exception):
     pass
 
 
+OPERATION = ["ListDrRelations"]
+
+
 def call(client, credentials, project_id):
-    """One ListDrRelations call for project_id, through the SDK's public API
-    (the project id is the credentials' public, settable `project_id`)."""
+    """One ListDrRelations call (or one ListDrInfos page) for project_id,
+    through the SDK's public API (the project id is the credentials' public,
+    settable `project_id`)."""
     from huaweicloudsdkcore.exceptions import exceptions
-    from huaweicloudsdkrds.v3 import ListDrRelationsRequest
+    from huaweicloudsdkrds.v3 import ListDrInfosRequest, ListDrRelationsRequest, QueryDRInfoRequest
 
     credentials.project_id = project_id
     try:
+        if OPERATION[0] == "ListDrInfos":
+            page = client.list_dr_infos(ListDrInfosRequest(body=QueryDRInfoRequest(offset=0, limit=100)))
+            return len(page.instance_dr_infos or [])
         response = client.list_dr_relations(ListDrRelationsRequest())
     except exceptions.ServiceResponseException as e:
         raise Failure("HTTP %s %s %s (request id %s)" % (e.status_code, e.error_code, e.error_msg, e.request_id))
@@ -237,6 +247,7 @@ def run(endpoint, args, projects):
         return None
     return {
         "sdk": "huaweicloudsdkrds",
+        "operation": OPERATION[0],
         "calls": calls,
         "threads": threads,
         "records": state["records"],
@@ -248,6 +259,7 @@ def run(endpoint, args, projects):
 
 def main(argv):
     args = parse_args(argv)
+    OPERATION[0] = args.operation
     # Loopback must never go through a proxy from the environment.
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         os.environ.pop(name, None)
@@ -277,9 +289,9 @@ def main(argv):
         print(json.dumps(result, sort_keys=True))
     else:
         print(
-            "official SDK %s (Python %s): %d calls on %d thread(s) in %.3f s: %.1f calls/s, %.3f ms per call"
-            % (result["sdk_version"], result["python"], result["calls"], result["threads"], result["wall_s"],
-               result["calls_per_s"], result["ms_per_call"])
+            "official SDK %s (Python %s) %s: %d calls on %d thread(s) in %.3f s: %.1f calls/s, %.3f ms per call"
+            % (result["sdk_version"], result["python"], result["operation"], result["calls"], result["threads"],
+               result["wall_s"], result["calls_per_s"], result["ms_per_call"])
         )
     return 0
 

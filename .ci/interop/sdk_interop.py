@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Call ListDrRelations with the OFFICIAL Huawei Cloud Python SDK against the
-rds-dr fake server (or any endpoint given), and print what came back.
+"""Call ListDrRelations (or page through ListDrInfos) with the OFFICIAL Huawei
+Cloud Python SDK against the rds-dr fake server (or any endpoint given), and
+print what came back.
 
 Proves that the fake verifies signatures exactly as the official SDK makes
 them, and that the SDK accepts the fake's answers. Run by the Rust test
@@ -19,6 +20,13 @@ Options fall back to HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
 HUAWEICLOUD_SDK_SECURITY_TOKEN and HUAWEICLOUD_SDK_PROJECT_ID. The endpoint
 is always explicit: this script never derives one from a region, so it never
 contacts a real Huawei Cloud endpoint unless told to.
+
+With --operation ListDrInfos the script pages through the whole list with the
+SDK's ListDrInfosRequest / QueryDRInfoRequest (limit --page-size, offset 0,
+then += the page size, stopping at an empty page or offset >= total_count) and
+prints {"instance_dr_infos": [every record, in page order], "pages": N,
+"total_count": as last reported}. With --limit/--offset it makes one call with
+exactly those values (to see the fake refuse a bad page with --expect-error).
 
 Exit codes:
   0  the call succeeded; the body is printed to stdout as JSON (sorted keys).
@@ -49,6 +57,11 @@ def parse_args(argv):
     )
     parser.add_argument("--language", choices=["en-us", "zh-cn"], help="X-Language header")
     parser.add_argument("--timeout", type=float, default=30.0, help="read timeout in seconds")
+    parser.add_argument("--operation", choices=["ListDrRelations", "ListDrInfos"], default="ListDrRelations")
+    parser.add_argument("--page-size", type=int, default=100, help="ListDrInfos: records per page")
+    parser.add_argument("--limit", type=int, help="ListDrInfos: one call with this limit")
+    parser.add_argument("--offset", type=int, help="ListDrInfos: one call with this offset")
+    parser.add_argument("--status", help="ListDrInfos: the status filter")
     parser.add_argument(
         "--expect-error",
         metavar="CODE",
@@ -69,7 +82,7 @@ def main(argv):
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.exceptions import exceptions
     from huaweicloudsdkcore.http.http_config import HttpConfig
-    from huaweicloudsdkrds.v3 import ListDrRelationsRequest, RdsClient
+    from huaweicloudsdkrds.v3 import ListDrInfosRequest, ListDrRelationsRequest, QueryDRInfoRequest, RdsClient
 
     credentials = BasicCredentials(args.ak, args.sk, args.project_id)
     if args.security_token:
@@ -87,7 +100,33 @@ def main(argv):
     if args.language:
         request.x_language = args.language
 
+    def list_dr_infos():
+        """Every page (or the one page asked for), merged as described above."""
+        records, pages, total = [], 0, None
+        single = args.limit is not None or args.offset is not None
+        offset = args.offset if args.offset is not None else 0
+        limit = args.limit if args.limit is not None else args.page_size
+        while True:
+            body = QueryDRInfoRequest(offset=offset, limit=limit, status=args.status)
+            page = client.list_dr_infos(ListDrInfosRequest(x_language=args.language, body=body))
+            pages += 1
+            items = page.instance_dr_infos or []
+            total = page.total_count
+            records.extend(item.to_dict() for item in items)
+            offset += limit
+            if single or not items or (total is not None and offset >= total):
+                return {"instance_dr_infos": records, "pages": pages, "total_count": total}
+
     try:
+        if args.operation == "ListDrInfos":
+            merged = list_dr_infos()
+            if args.expect_error is not None:
+                print("expected error %s, but the call succeeded" % args.expect_error, file=sys.stderr)
+                return 3
+            print(json.dumps(merged, sort_keys=True, ensure_ascii=False))
+            print("the SDK paged %d record(s) in %d call(s)" % (len(merged["instance_dr_infos"]), merged["pages"]),
+                  file=sys.stderr)
+            return 0
         response = client.list_dr_relations(request)
     except exceptions.ServiceResponseException as e:
         error = {
@@ -106,13 +145,13 @@ def main(argv):
             )
             return 1
         print(
-            "ListDrRelations failed: HTTP %s, error code %s, message %r, request id %s"
-            % (e.status_code, e.error_code, e.error_msg, e.request_id),
+            "%s failed: HTTP %s, error code %s, message %r, request id %s"
+            % (args.operation, e.status_code, e.error_code, e.error_msg, e.request_id),
             file=sys.stderr,
         )
         return 1
     except exceptions.SdkException as e:
-        print("ListDrRelations failed without a response: %s: %s" % (type(e).__name__, e.error_msg), file=sys.stderr)
+        print("%s failed without a response: %s: %s" % (args.operation, type(e).__name__, e.error_msg), file=sys.stderr)
         return 1
 
     if args.expect_error is not None:

@@ -20,7 +20,10 @@
 //! `cargo build --release -p rds-dr-cli --bin rds-dr` (a no-op when fresh).
 //! `RDS_DR_BENCH_FLEET_DIR=DIR` writes the fleet into `DIR` (created if
 //! needed, left in place afterwards, e.g. for `perf record`) instead of a
-//! temporary directory.
+//! temporary directory. `RDS_DR_BENCH_UNKNOWN_FIELDS=1` adds fields the
+//! model does not know to every record and every peer (a string, a number,
+//! and a nested object with an array and an escaped string, as a newer API
+//! version might send), so the figures show what unknown fields cost.
 //!
 //! Runs only under `cargo bench` (which passes `--bench`); under
 //! `cargo test --benches` it prints how to run it and exits.
@@ -78,14 +81,56 @@ fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usize), String
     let records = fleet.record_count();
     let mut files = Vec::new();
     let mut total = 0;
+    let unknown_fields = std::env::var_os("RDS_DR_BENCH_UNKNOWN_FIELDS").is_some_and(|v| v == "1");
+    if unknown_fields {
+        println!("fleet: with unknown fields on every record and peer");
+    }
     for (i, capture) in fleet.captures.iter().enumerate() {
-        let bytes = serde_json::to_vec(capture).map_err(|e| format!("serialise: {e}"))?;
+        let mut bytes = serde_json::to_vec(capture).map_err(|e| format!("serialise: {e}"))?;
+        if unknown_fields {
+            bytes = add_unknown_fields(&bytes);
+        }
         total += bytes.len();
         let path = dir.join(format!("capture-{i:03}.json"));
         std::fs::write(&path, &bytes).map_err(|e| format!("write {}: {e}", path.display()))?;
         files.push(path);
     }
     Ok((files, total, fleet.captures.len(), records))
+}
+
+/// Adds fields the model does not know at the end of every record and
+/// peer of a compact capture envelope: every object inside `response`
+/// other than `response` itself is one of those.
+fn add_unknown_fields(json: &[u8]) -> Vec<u8> {
+    const EXTRA: &[u8] =
+        br#""status":"normal","updated":1765000000000,"extra":{"tags":["a",1.5,true,null],"note":"say \"hi\"\n"}"#;
+    let Some(response) = json.windows(11).position(|w| w == b"\"response\":") else {
+        return json.to_vec();
+    };
+    let mut out = Vec::with_capacity(json.len() * 2);
+    out.extend_from_slice(&json[..response + 11]);
+    let (mut in_string, mut escaped, mut depth) = (false, false, 0usize);
+    for &c in &json[response + 11..] {
+        if in_string {
+            in_string = escaped || c != b'"';
+            escaped = !escaped && c == b'\\';
+        } else if c == b'"' {
+            in_string = true;
+        } else if c == b'{' {
+            depth += 1;
+        } else if c == b'}' {
+            // Depth 1 is `response` itself.
+            if depth > 1 {
+                if out.last() != Some(&b'{') {
+                    out.push(b',');
+                }
+                out.extend_from_slice(EXTRA);
+            }
+            depth = depth.saturating_sub(1);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Best of `RUNS` of `f`.

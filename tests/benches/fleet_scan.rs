@@ -1,20 +1,25 @@
-//! Fleet scan (issue 5): 1,000 targets behind 50 ms of injected latency, at
-//! concurrency 32, through `Retrying<HttpClient>` and `fleet::scan`, with the
-//! fake checking every signature. A bench command (`harness = false`) that
-//! prints figures:
+//! Fleet scan (issues 5 and 13): 1,000 targets behind 50 ms of injected
+//! latency, at concurrency 32, through `Retrying<HttpClient>` and
+//! `fleet::scan`, with the fake checking every signature. Each target is
+//! fetched with both operations: ListDrRelations and every page of its
+//! ListDrInfos list (50, 150 or 250 records: one to three pages). A bench
+//! command (`harness = false`) that prints figures:
 //!
-//! 1. `clean`: no faults. The bound is `ceil(1000 / 32) x 50 ms = 1.6 s`;
+//! 1. `clean`: no faults. The bound is `ceil(requests / 32) x 50 ms` with
+//!    `requests` = 1,000 relations calls + 2,000 pages = 3,000, so 4.7 s;
 //!    the goal is a wall time within 1.15x of it.
 //! 2. `faults`: 10% of attempts faulted (`429`, `500`, `503`, `reset`,
-//!    `truncate`; not `slow`), retried. Every one of the 1,000 captures must
-//!    come back, equal to what the fake serves (the bench fails otherwise);
-//!    the goal is within 2x of the bound. The retry backoff is kept small for
+//!    `truncate`; not `slow`), retried. Every one of the 1,000 relations
+//!    captures and the 1,000 infos lists must come back, equal to what the
+//!    fake serves (the bench fails otherwise); the goal is within 2x of the
+//!    bound. The retry backoff is kept small for
 //!    the bench (initial 50 ms, full jitter, 5 attempts); the fake's `429`
 //!    carries `Retry-After: 1` (its minimum), which `Retrying` honours.
 //! 3. With `RDS_DR_SDK_PYTHON` set to a Python that has the official SDK
-//!    (`huaweicloudsdkrds`): the same 1,000 calls one after another with the
-//!    official SDK against the same kind of fake (50 ms latency, signature
-//!    checking on, no faults), through `.ci/interop/sdk_bench.py`.
+//!    (`huaweicloudsdkrds`): the same 1,000 ListDrRelations calls, then 1,000
+//!    ListDrInfos first pages (limit 100), one after another with the
+//!    official SDK against the same fake (50 ms latency, signature checking
+//!    on, no faults), through `.ci/interop/sdk_bench.py`: its per-call cost.
 //!    `RDS_DR_BENCH_SEQUENTIAL=1` also runs the Rust client one call at a
 //!    time over the same 1,000 targets, for a like-for-like comparison.
 //!
@@ -42,12 +47,13 @@ use std::time::{Duration, Instant};
 use rds_dr_api::fleet::{FleetConfig, FleetReport, scan};
 use rds_dr_api::retry::{RetryPolicy, Retrying};
 use rds_dr_api::{
-    ApiError, BoxFuture, DrRelationsApi, ListDrRelationsResponse, RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
 };
 use rds_dr_fake::{Credentials, FakeCloud, Fault, RunningFake};
 use rds_dr_http::{HttpClient, TokioClock};
-use rds_dr_model::Capture;
 use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_model::{Capture, InfosCapture, InstanceDrInfo, Lenient};
 
 const AK: &str = "BENCHAKBENCHAKBENCHAK";
 const SK: &str = "bench-secret-key-bench-secret-key-bench";
@@ -71,18 +77,65 @@ fn fleet() -> Vec<Capture> {
     .captures
 }
 
-/// `ceil(targets / concurrency) x latency`: the wall time of a perfect scan.
-fn bound() -> Duration {
-    LATENCY * TARGETS.div_ceil(CONCURRENCY) as u32
+/// Each target's ListDrInfos list: 50, 150 or 250 records (1 to 3 pages).
+fn infos_fleet(captures: &[Capture]) -> Vec<InfosCapture> {
+    captures
+        .iter()
+        .enumerate()
+        .map(|(t, capture)| {
+            let n = 50 + 100 * (t % 3);
+            let records = (0..n)
+                .map(|i| {
+                    Lenient::Valid(InstanceDrInfo {
+                        id: Some(format!("{t:016x}{i:016x}")),
+                        status: Some("normal".into()),
+                        master_instance_id: Some(format!("{t:016x}{i:016x}in03")),
+                        master_region: Some(capture.source.region.clone()),
+                        slave_instance_id: Some(format!("{i:016x}{t:016x}in03")),
+                        slave_region: Some("ap-southeast-1".into()),
+                        time: Some(1_733_000_000_000 + i as i64),
+                        replica_state: Some("0".into()),
+                        wal_write_receive_delay_in_mb: Some("0.25".into()),
+                        wal_write_replay_delay_in_mb: Some("1.5".into()),
+                        wal_receive_replay_delay_in_ms: Some("120".into()),
+                        ..Default::default()
+                    })
+                })
+                .collect::<Vec<_>>();
+            InfosCapture::new(
+                capture.source.clone(),
+                ListDrInfosResponse {
+                    total_count: Some(records.len() as i64),
+                    instance_dr_infos: records,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Requests of a perfect scan: one relations call and one call per page.
+fn requests(infos: &[InfosCapture]) -> usize {
+    TARGETS
+        + infos
+            .iter()
+            .map(|c| c.response.instance_dr_infos.len().div_ceil(100).max(1))
+            .sum::<usize>()
+}
+
+/// `ceil(requests / concurrency) x latency`: the wall time of a perfect scan.
+fn bound(requests: usize) -> Duration {
+    LATENCY * requests.div_ceil(CONCURRENCY) as u32
 }
 
 fn start_fake(
     runtime: &tokio::runtime::Runtime,
     captures: &[Capture],
+    infos: &[InfosCapture],
     faults: &[Fault],
 ) -> RunningFake {
     let mut builder = FakeCloud::builder()
         .captures(captures.iter().cloned())
+        .infos(infos.iter().cloned())
         .credentials(Credentials::new(AK, SK))
         .latency(LATENCY);
     if !faults.is_empty() {
@@ -116,7 +169,7 @@ impl<A> Observed<A> {
     }
 }
 
-fn outcome(result: &Result<ListDrRelationsResponse, ApiError>) -> String {
+fn outcome<T>(result: &Result<T, ApiError>) -> String {
     match result {
         Ok(_) => "200".to_owned(),
         Err(e) => match e.status() {
@@ -135,6 +188,24 @@ impl<A: DrRelationsApi> DrRelationsApi for Observed<A> {
         Box::pin(async move {
             let start = Instant::now();
             let result = self.inner.list_dr_relations(target, options).await;
+            let entry = (start.elapsed(), outcome(&result));
+            self.log
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(entry);
+            result
+        })
+    }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            let start = Instant::now();
+            let result = self.inner.list_dr_infos(target, query, options).await;
             let entry = (start.elapsed(), outcome(&result));
             self.log
                 .lock()
@@ -205,8 +276,13 @@ fn run_scan(
     }
 }
 
-/// Every target answered, with exactly what the fake serves.
-fn check_complete(name: &str, run: &Run, captures: &[Capture]) -> Result<(), String> {
+/// Every target answered both operations, with exactly what the fake serves.
+fn check_complete(
+    name: &str,
+    run: &Run,
+    captures: &[Capture],
+    infos: &[InfosCapture],
+) -> Result<(), String> {
     if !run.report.failures.is_empty() {
         let first = &run.report.failures[0];
         return Err(format!(
@@ -232,19 +308,37 @@ fn check_complete(name: &str, run: &Run, captures: &[Capture]) -> Result<(), Str
             ));
         }
     }
+    if run.report.infos.len() != infos.len() {
+        return Err(format!(
+            "{name}: {} infos lists, expected {}",
+            run.report.infos.len(),
+            infos.len()
+        ));
+    }
+    let mut expected: Vec<&InfosCapture> = infos.iter().collect();
+    expected.sort_by(|a, b| a.source.cmp(&b.source));
+    for (got, want) in run.report.infos.iter().zip(expected) {
+        if got.source != want.source || got.response != want.response {
+            return Err(format!(
+                "{name}: the ListDrInfos list of {} differs from what the fake serves",
+                want.source
+            ));
+        }
+    }
     Ok(())
 }
 
-fn print_run(name: &str, run: &Run, goal: f64) {
-    let ratio = run.wall.as_secs_f64() / bound().as_secs_f64();
+fn print_run(name: &str, run: &Run, goal: f64, bound: Duration) {
+    let ratio = run.wall.as_secs_f64() / bound.as_secs_f64();
     println!(
         "{name:<8} wall {:>7.3} s  bound {:.3} s  ratio {ratio:.3}x (goal <= {goal}x: {})  \
-         requests {} for {} captures, {} failures",
+         requests {} for {} captures and {} infos lists, {} failures",
         run.wall.as_secs_f64(),
-        bound().as_secs_f64(),
+        bound.as_secs_f64(),
         if ratio <= goal { "met" } else { "MISSED" },
         run.requests,
         run.report.captures.len(),
+        run.report.infos.len(),
         run.report.failures.len(),
     );
     let attempts: Vec<String> = run
@@ -276,7 +370,12 @@ fn print_run(name: &str, run: &Run, goal: f64) {
 }
 
 /// The official Python SDK making the 1,000 calls one after another.
-fn python_sdk(python: &str, fake: &RunningFake, targets: &[Target]) -> Result<(), String> {
+fn python_sdk(
+    python: &str,
+    fake: &RunningFake,
+    targets: &[Target],
+    operation: &str,
+) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let file = dir.path().join("targets.txt");
     let text: String = targets.iter().map(|t| format!("{t}\n")).collect();
@@ -287,7 +386,7 @@ fn python_sdk(python: &str, fake: &RunningFake, targets: &[Target]) -> Result<()
         .args(["--endpoint", &fake.base_url(), "--ak", AK, "--sk", SK])
         .arg("--targets-file")
         .arg(&file)
-        .args(["--threads", "1"])
+        .args(["--threads", "1", "--operation", operation])
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")
         .env_remove("http_proxy")
@@ -340,9 +439,16 @@ fn main() -> ExitCode {
         .map(|c| c.response.instance_dr_relations.len())
         .sum();
     let targets: Vec<Target> = captures.iter().map(|c| c.source.clone()).collect();
+    let infos = infos_fleet(&captures);
+    let infos_records: usize = infos
+        .iter()
+        .map(|c| c.response.instance_dr_infos.len())
+        .sum();
+    let requests = requests(&infos);
+    let bound = bound(requests);
     println!(
-        "fleet: {TARGETS} targets ({records} records), latency {} ms, concurrency {CONCURRENCY}, \
-         signature checking on",
+        "fleet: {TARGETS} targets ({records} relations records, {infos_records} ListDrInfos records), \
+         {requests} requests, latency {} ms, concurrency {CONCURRENCY}, signature checking on",
         LATENCY.as_millis()
     );
 
@@ -360,7 +466,7 @@ fn main() -> ExitCode {
     let mut failed = Vec::new();
 
     // 1. No faults.
-    let fake = start_fake(&fake_runtime, &captures, &[]);
+    let fake = start_fake(&fake_runtime, &captures, &infos, &[]);
     let policy = RetryPolicy::builder()
         .max_attempts(MAX_ATTEMPTS)
         .initial_backoff(INITIAL_BACKOFF)
@@ -373,8 +479,8 @@ fn main() -> ExitCode {
         policy.clone(),
         CONCURRENCY,
     );
-    print_run("clean", &clean, 1.15);
-    if let Err(e) = check_complete("clean", &clean, &captures) {
+    print_run("clean", &clean, 1.15, bound);
+    if let Err(e) = check_complete("clean", &clean, &captures, &infos) {
         failed.push(e);
     }
 
@@ -384,11 +490,11 @@ fn main() -> ExitCode {
         println!(
             "rust-seq wall {:>7.3} s  {:.1} calls/s  ({:.2} ms per call, {} ms of it latency)",
             sequential.wall.as_secs_f64(),
-            TARGETS as f64 / sequential.wall.as_secs_f64(),
-            sequential.wall.as_secs_f64() * 1e3 / TARGETS as f64,
+            requests as f64 / sequential.wall.as_secs_f64(),
+            sequential.wall.as_secs_f64() * 1e3 / requests as f64,
             LATENCY.as_millis()
         );
-        if let Err(e) = check_complete("rust-seq", &sequential, &captures) {
+        if let Err(e) = check_complete("rust-seq", &sequential, &captures, &infos) {
             failed.push(e);
         }
     }
@@ -396,8 +502,10 @@ fn main() -> ExitCode {
     // 3. The official Python SDK against the same fake.
     match std::env::var("RDS_DR_SDK_PYTHON") {
         Ok(python) if !python.is_empty() => {
-            if let Err(e) = python_sdk(&python, &fake, &targets) {
-                failed.push(format!("python: {e}"));
+            for operation in ["ListDrRelations", "ListDrInfos"] {
+                if let Err(e) = python_sdk(&python, &fake, &targets, operation) {
+                    failed.push(format!("python: {e}"));
+                }
             }
         }
         _ => println!("python   skipped: set RDS_DR_SDK_PYTHON to a Python with huaweicloudsdkrds"),
@@ -413,7 +521,7 @@ fn main() -> ExitCode {
         Fault::Truncate,
     ];
     for (name, kinds) in [("faults", &all[..]), ("no-429", &all[1..])] {
-        let fake = start_fake(&fake_runtime, &captures, kinds);
+        let fake = start_fake(&fake_runtime, &captures, &infos, kinds);
         let run = run_scan(
             &client_runtime,
             &fake,
@@ -421,14 +529,14 @@ fn main() -> ExitCode {
             policy.clone(),
             CONCURRENCY,
         );
-        print_run(name, &run, 2.0);
+        print_run(name, &run, 2.0, bound);
         let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
         println!(
             "         {:.0}% faults (seed {FAULT_SEED}: {}), {} retries; backoff: initial {} ms, \
              full jitter, x2, {MAX_ATTEMPTS} attempts{}",
             FAULT_RATE * 100.0,
             kinds.join("/"),
-            run.requests.saturating_sub(TARGETS as u64),
+            run.requests.saturating_sub(requests as u64),
             INITIAL_BACKOFF.as_millis(),
             if kinds.contains(&"429") {
                 "; the 429's Retry-After (1 s) honoured"
@@ -436,7 +544,7 @@ fn main() -> ExitCode {
                 ""
             }
         );
-        if let Err(e) = check_complete(name, &run, &captures) {
+        if let Err(e) = check_complete(name, &run, &captures, &infos) {
             failed.push(e);
         }
         fake_runtime.block_on(fake.shutdown());

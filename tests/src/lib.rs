@@ -212,8 +212,26 @@ pub fn closed_port() -> u16 {
     port
 }
 
-/// The captures of a directory of envelope files, sorted by file name.
+/// The ListDrRelations captures of a directory of envelope files (infos
+/// envelopes skipped, told apart by `operation`), sorted by file name.
 pub fn read_captures(dir: &Path) -> Vec<Capture> {
+    read_envelopes(dir, rds_dr_model::Operation::ListDrRelations)
+        .iter()
+        .map(|bytes| serde_json::from_slice(bytes).expect("an envelope"))
+        .collect()
+}
+
+/// Every ListDrInfos capture file (`*.json` whose envelope says
+/// `"operation": "ListDrInfos"`) in a directory, in file-name order.
+pub fn read_infos(dir: &Path) -> Vec<rds_dr_model::InfosCapture> {
+    read_envelopes(dir, rds_dr_model::Operation::ListDrInfos)
+        .iter()
+        .map(|bytes| serde_json::from_slice(bytes).expect("an infos envelope"))
+        .collect()
+}
+
+/// The bytes of the `*.json` envelopes of one operation, by file name.
+fn read_envelopes(dir: &Path, operation: rds_dr_model::Operation) -> Vec<Vec<u8>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("list")
         .map(|e| e.expect("entry").path())
@@ -222,7 +240,13 @@ pub fn read_captures(dir: &Path) -> Vec<Capture> {
     paths.sort();
     paths
         .iter()
-        .map(|p| serde_json::from_slice(&std::fs::read(p).expect("read")).expect("an envelope"))
+        .map(|p| std::fs::read(p).expect("read"))
+        .filter(|bytes| {
+            serde_json::from_slice::<rds_dr_model::EnvelopeOperation>(bytes)
+                .expect("an envelope")
+                .operation()
+                == operation
+        })
         .collect()
 }
 

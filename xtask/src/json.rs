@@ -1,15 +1,19 @@
-//! A JSON tree that keeps object members in document order.
+//! A JSON tree that keeps object members in document order, read by
+//! `serde_json`.
 //!
 //! The generator must emit one struct per schema in the order the OpenAPI
 //! document lists them. `serde_json::Value` sorts object keys unless the
 //! `preserve_order` feature is on, and Cargo unifies features across a
 //! workspace build: enabling it here would silently change the key order of
 //! every `serde_json::Value` other crates serialize under
-//! `cargo test --workspace`. So serde_json validates the document (and
-//! reports syntax errors with line and column) and decodes each string
-//! literal, and this module only records the tree shape and member order.
+//! `cargo test --workspace`. So [`Json`] implements `Deserialize` itself and
+//! serde_json does all the parsing (syntax errors with line and column,
+//! string escapes, its recursion limit); the visitor only records the tree
+//! shape, member order, and rejects repeated keys.
 
 use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A JSON value whose objects keep their members in document order.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,163 +95,80 @@ impl std::error::Error for ParseError {}
 /// Objects with a repeated key are rejected (serde_json would keep the last
 /// one silently; in a spec that is always a mistake).
 pub fn parse(text: &str) -> Result<Json, ParseError> {
-    // serde_json is the authority on validity and gives line/column errors;
-    // its recursion limit also bounds the recursion below.
-    serde_json::from_str::<serde_json::Value>(text)
-        .map_err(|e| ParseError(format!("invalid JSON: {e}")))?;
-    let mut parser = Parser { text, pos: 0 };
-    let value = parser.value("$")?;
-    parser.skip_ws();
-    if parser.pos != text.len() {
-        return Err(parser.error("trailing characters"));
-    }
-    Ok(value)
+    serde_json::from_str::<Json>(text).map_err(|e| {
+        if e.is_data() {
+            ParseError(e.to_string())
+        } else {
+            ParseError(format!("invalid JSON: {e}"))
+        }
+    })
 }
 
-struct Parser<'a> {
-    text: &'a str,
-    pos: usize,
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
 }
 
-impl Parser<'_> {
-    fn error(&self, what: &str) -> ParseError {
-        ParseError(format!("invalid JSON at byte {}: {what}", self.pos))
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
     }
 
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
     }
 
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
     }
 
-    fn expect(&mut self, byte: u8) -> Result<(), ParseError> {
-        self.skip_ws();
-        if self.peek() == Some(byte) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            Err(self.error(&format!("expected `{}`", char::from(byte))))
-        }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
     }
 
-    fn literal(&mut self, word: &str) -> Result<(), ParseError> {
-        if self
-            .text
-            .get(self.pos..)
-            .is_some_and(|rest| rest.starts_with(word))
-        {
-            self.pos += word.len();
-            Ok(())
-        } else {
-            Err(self.error(&format!("expected `{word}`")))
-        }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v.to_string()))
     }
 
-    /// One value; `path` names it in error messages.
-    fn value(&mut self, path: &str) -> Result<Json, ParseError> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b'n') => self.literal("null").map(|()| Json::Null),
-            Some(b't') => self.literal("true").map(|()| Json::Bool(true)),
-            Some(b'f') => self.literal("false").map(|()| Json::Bool(false)),
-            Some(b'"') => self.string().map(Json::String),
-            Some(b'[') => self.array(path),
-            Some(b'{') => self.object(path),
-            Some(b'-' | b'0'..=b'9') => Ok(self.number()),
-            _ => Err(self.error("expected a value")),
-        }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v.to_string()))
     }
 
-    fn number(&mut self) -> Json {
-        let start = self.pos;
-        while matches!(
-            self.peek(),
-            Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-        ) {
-            self.pos += 1;
-        }
-        Json::Number(self.text[start..self.pos].to_owned())
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        Ok(Json::Number(v.to_string()))
     }
 
-    fn string(&mut self) -> Result<String, ParseError> {
-        let start = self.pos;
-        self.pos += 1; // opening quote
-        loop {
-            match self.peek() {
-                None => return Err(self.error("unterminated string")),
-                Some(b'\\') => self.pos += 2,
-                Some(b'"') => {
-                    self.pos += 1;
-                    break;
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
-        let literal = self
-            .text
-            .get(start..self.pos)
-            .ok_or_else(|| self.error("string ends inside a character"))?;
-        serde_json::from_str(literal).map_err(|e| self.error(&e.to_string()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
     }
 
-    fn array(&mut self, path: &str) -> Result<Json, ParseError> {
-        self.pos += 1; // `[`
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Json::Array(items));
+        while let Some(item) = seq.next_element::<Json>()? {
+            items.push(item);
         }
-        loop {
-            items.push(self.value(&format!("{path}[{}]", items.len()))?);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Json::Array(items));
-                }
-                _ => return Err(self.error("expected `,` or `]`")),
-            }
-        }
+        Ok(Json::Array(items))
     }
 
-    fn object(&mut self, path: &str) -> Result<Json, ParseError> {
-        self.pos += 1; // `{`
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut members: Vec<(String, Json)> = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Json::Object(members));
-        }
-        loop {
-            self.skip_ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a string key"));
-            }
-            let key = self.string()?;
+        while let Some(key) = map.next_key::<String>()? {
             if members.iter().any(|(k, _)| *k == key) {
-                return Err(ParseError(format!(
-                    "duplicate key `{key}` in the object at {path}"
-                )));
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
             }
-            self.expect(b':')?;
-            let value = self.value(&format!("{path}.{key}"))?;
+            let value = map.next_value::<Json>()?;
             members.push((key, value));
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Json::Object(members));
-                }
-                _ => return Err(self.error("expected `,` or `}`")),
-            }
         }
+        Ok(Json::Object(members))
     }
 }
 
@@ -256,42 +177,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn objects_keep_document_order() {
-        let json =
-            parse(r#"{"z": 1, "a": {"y": [true, null], "b": "x\"\u00e9"}, "m": -1.5e3}"#).unwrap();
-        let keys: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        assert_eq!(keys, ["z", "a", "m"]);
-        let inner = json.get("a").unwrap();
-        let inner_keys: Vec<&str> = inner
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        assert_eq!(inner_keys, ["y", "b"]);
-        assert_eq!(inner.get("b").and_then(Json::as_str), Some("x\"é"));
-        assert_eq!(
-            inner.get("y"),
-            Some(&Json::Array(vec![Json::Bool(true), Json::Null]))
+    fn keeps_member_order_and_decodes_strings() {
+        let json = parse(r#"{"b": 1, "a": ["x\u00e9", null, true, 2.5], "c": {}}"#).unwrap();
+        let members = json.as_object().unwrap();
+        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["b", "a", "c"]);
+        let items = json.get("a").and_then(Json::as_array).unwrap();
+        assert_eq!(items[0].as_str(), Some("x\u{e9}"));
+        assert_eq!(items[1], Json::Null);
+        assert_eq!(items[2], Json::Bool(true));
+        assert_eq!(items[3], Json::Number("2.5".into()));
+        assert_eq!(json.get("b"), Some(&Json::Number("1".into())));
+    }
+
+    #[test]
+    fn rejects_repeated_keys_and_bad_syntax() {
+        let repeated = parse(r#"{"a": {"k": 1, "k": 2}}"#).unwrap_err().to_string();
+        assert!(
+            repeated.starts_with("duplicate key `k` at line 1"),
+            "{repeated}"
         );
-        assert_eq!(json.get("m"), Some(&Json::Number("-1.5e3".into())));
-    }
-
-    #[test]
-    fn syntax_errors_come_from_serde_json_with_position() {
-        let err = parse("{\"a\": [1, 2}").unwrap_err().to_string();
-        assert!(err.starts_with("invalid JSON: "), "{err}");
-        assert!(err.contains("line 1 column"), "{err}");
-    }
-
-    #[test]
-    fn duplicate_keys_are_rejected_with_their_path() {
-        let err = parse(r#"{"a": {"b": 1, "b": 2}}"#).unwrap_err().to_string();
-        assert_eq!(err, "duplicate key `b` in the object at $.a");
+        let bad = parse(r#"{"a": [1, 2}"#).unwrap_err().to_string();
+        assert!(
+            bad.starts_with("invalid JSON:") && bad.contains("line 1"),
+            "{bad}"
+        );
+        let trailing = parse("{} x").unwrap_err().to_string();
+        assert!(trailing.contains("trailing"), "{trailing}");
     }
 }

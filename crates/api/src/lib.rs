@@ -1,4 +1,4 @@
-//! The transport-agnostic ListDrRelations API of rds-dr.
+//! The transport-agnostic ListDrRelations and ListDrInfos API of rds-dr.
 //!
 //! [`DrRelationsApi`] is the one trait every transport implements (HTTPS in
 //! `rds-dr-http`, captures in memory in [`memory`]). Everything else here is
@@ -50,12 +50,15 @@
 
 mod error;
 pub mod fleet;
+pub mod infos;
 pub mod memory;
 pub mod retry;
+mod slots;
 pub mod testing;
 
 pub use error::{ApiError, ErrorKind};
-pub use rds_dr_model::{ListDrRelationsResponse, Target};
+pub use rds_dr_model::{ListDrInfosResponse, ListDrRelationsResponse, QueryDrInfoRequest, Target};
+pub use slots::Slot;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -103,13 +106,23 @@ impl std::str::FromStr for Language {
 pub struct RequestOptions {
     /// `X-Language`; `None` sends no header (the service answers in English).
     pub language: Option<Language>,
+    /// The concurrency slot the caller holds for this call, if any
+    /// ([`fleet::scan`] sets it): a layer that waits between attempts
+    /// ([`retry::Retrying`]) gives it back while it waits, so a target
+    /// waiting out `Retry-After` does not hold up others. `None` outside a
+    /// scan.
+    pub slot: Option<Slot>,
 }
 
-/// ListDrRelations over some transport.
+/// ListDrRelations and ListDrInfos over some transport.
 ///
-/// One required method; implementations for `&T`, `Box<T>` and `Arc<T>` come
-/// for free, so consumers can take `impl DrRelationsApi` or
-/// `Arc<dyn DrRelationsApi>` alike.
+/// Two required methods, one per operation of the service; implementations
+/// for `&T`, `Box<T>` and `Arc<T>` come for free, so consumers can take
+/// `impl DrRelationsApi` or `Arc<dyn DrRelationsApi>` alike. Both
+/// operations live on one trait because every transport that reaches the
+/// RDS endpoint can make both calls, and the layers above (retries, the
+/// fleet scan) treat them alike: a second trait would double every layer and
+/// blanket impl for no user that wants only one of them.
 pub trait DrRelationsApi: Send + Sync {
     /// `GET /v3/{project_id}/instances/disaster-recovery-relation` for one
     /// (region, project). The call is idempotent.
@@ -118,34 +131,40 @@ pub trait DrRelationsApi: Send + Sync {
         target: &'a Target,
         options: &'a RequestOptions,
     ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>>;
-}
 
-impl<T: DrRelationsApi + ?Sized> DrRelationsApi for &T {
-    fn list_dr_relations<'a>(
+    /// `POST /v3/{project_id}/instances/disaster-recovery-infos` for one
+    /// (region, project): **one page**, as `query` asks (`offset`, `limit`,
+    /// filters). The call is read-only, so it is retried like a GET.
+    /// [`infos::list_all`] fetches every page.
+    fn list_dr_infos<'a>(
         &'a self,
         target: &'a Target,
+        query: &'a QueryDrInfoRequest,
         options: &'a RequestOptions,
-    ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
-        (**self).list_dr_relations(target, options)
-    }
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>>;
 }
 
-impl<T: DrRelationsApi + ?Sized> DrRelationsApi for Box<T> {
-    fn list_dr_relations<'a>(
-        &'a self,
-        target: &'a Target,
-        options: &'a RequestOptions,
-    ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
-        (**self).list_dr_relations(target, options)
-    }
+macro_rules! forward {
+    ($($wrapper:ty),*) => {$(
+        impl<T: DrRelationsApi + ?Sized> DrRelationsApi for $wrapper {
+            fn list_dr_relations<'a>(
+                &'a self,
+                target: &'a Target,
+                options: &'a RequestOptions,
+            ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
+                (**self).list_dr_relations(target, options)
+            }
+
+            fn list_dr_infos<'a>(
+                &'a self,
+                target: &'a Target,
+                query: &'a QueryDrInfoRequest,
+                options: &'a RequestOptions,
+            ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+                (**self).list_dr_infos(target, query, options)
+            }
+        }
+    )*};
 }
 
-impl<T: DrRelationsApi + ?Sized> DrRelationsApi for Arc<T> {
-    fn list_dr_relations<'a>(
-        &'a self,
-        target: &'a Target,
-        options: &'a RequestOptions,
-    ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
-        (**self).list_dr_relations(target, options)
-    }
-}
+forward!(&T, Box<T>, Arc<T>);

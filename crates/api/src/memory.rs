@@ -1,5 +1,5 @@
-//! [`InMemoryApi`]: ListDrRelations served from captures in memory, with
-//! scripted failures, for tests and offline use.
+//! [`InMemoryApi`]: ListDrRelations and ListDrInfos served from captures in
+//! memory, with scripted failures, for tests and offline use.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -7,9 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 
-use rds_dr_model::Capture;
+use rds_dr_model::{Capture, InfosCapture, InstanceDrInfo, Lenient};
 
-use crate::{ApiError, BoxFuture, DrRelationsApi, ListDrRelationsResponse, RequestOptions, Target};
+use crate::{
+    ApiError, BoxFuture, DrRelationsApi, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
+};
 
 /// The error code [`InMemoryApi`] gives an unknown target (with HTTP 404).
 ///
@@ -18,7 +21,16 @@ use crate::{ApiError, BoxFuture, DrRelationsApi, ListDrRelationsResponse, Reques
 /// ([`crate::ErrorKind::Service`]) rather than on this value.
 pub const NOT_FOUND_CODE: &str = "DBS.280238";
 
+/// The error code [`InMemoryApi`] gives a ListDrInfos page with a `limit`
+/// outside 1-100 or a negative `offset` (with HTTP 400); like
+/// [`NOT_FOUND_CODE`], the fake's own choice.
+pub const BAD_PAGE_CODE: &str = "DBS.280001";
+
 type ErrorFactory = Arc<dyn Fn() -> ApiError + Send + Sync>;
+
+/// Scripted ListDrInfos failures are keyed by target and offset (`None`:
+/// any page).
+type PageKey = (Target, Option<i64>);
 
 /// A [`DrRelationsApi`] that answers from memory.
 ///
@@ -36,6 +48,18 @@ type ErrorFactory = Arc<dyn Fn() -> ApiError + Send + Sync>;
 /// Every call is counted per target ([`calls`](InMemoryApi::calls)), once the
 /// returned future is first polled. Options (language) are accepted and
 /// ignored.
+///
+/// ListDrInfos pages come from the records set with
+/// [`with_infos`](InMemoryApi::with_infos) or
+/// [`with_infos_capture`](InMemoryApi::with_infos_capture), paged by
+/// `offset` and `limit` (default 10; outside 1-100, or a negative offset, is
+/// a 400 with code [`BAD_PAGE_CODE`]), `total_count` all of them; the
+/// filters and order are ignored. A target with relations but no records
+/// answers an empty list; one with neither is a 404 as above. Infos calls
+/// are counted apart ([`infos_calls`](InMemoryApi::infos_calls)) and fail as
+/// scripted with [`with_infos_failures`](InMemoryApi::with_infos_failures)
+/// (any page) or [`with_infos_failures_at`](InMemoryApi::with_infos_failures_at)
+/// (one offset), then [`with_infos_failure`](InMemoryApi::with_infos_failure).
 ///
 /// ```
 /// use futures::executor::block_on;
@@ -73,6 +97,10 @@ pub struct InMemoryApi {
     calls: Mutex<HashMap<Target, usize>>,
     not_found: AtomicU64,
     pending_polls: usize,
+    infos: HashMap<Target, Vec<Lenient<InstanceDrInfo>>>,
+    infos_permanent: HashMap<Target, ErrorFactory>,
+    infos_scripted: Mutex<HashMap<PageKey, VecDeque<ApiError>>>,
+    infos_calls: Mutex<HashMap<Target, usize>>,
 }
 
 impl InMemoryApi {
@@ -137,6 +165,77 @@ impl InMemoryApi {
         self.with_failures(target, (0..n).map(|_| error()))
     }
 
+    /// Serves `records` as `target`'s ListDrInfos list (appended to any
+    /// records already set for it).
+    pub fn with_infos(
+        mut self,
+        target: Target,
+        records: impl IntoIterator<Item = impl Into<Lenient<InstanceDrInfo>>>,
+    ) -> Self {
+        self.infos
+            .entry(target)
+            .or_default()
+            .extend(records.into_iter().map(Into::into));
+        self
+    }
+
+    /// [`with_infos`](InMemoryApi::with_infos) for a capture's records.
+    pub fn with_infos_capture(self, capture: InfosCapture) -> Self {
+        self.with_infos(capture.source, capture.response.instance_dr_infos)
+    }
+
+    /// Makes every ListDrInfos call for `target` fail with a fresh error
+    /// from `error` (after any scripted failures).
+    pub fn with_infos_failure(
+        mut self,
+        target: Target,
+        error: impl Fn() -> ApiError + Send + Sync + 'static,
+    ) -> Self {
+        self.infos_permanent.insert(target, Arc::new(error));
+        self
+    }
+
+    /// Makes the next ListDrInfos calls for `target` (any page) fail with
+    /// `errors`, one call each, in order.
+    pub fn with_infos_failures(
+        self,
+        target: Target,
+        errors: impl IntoIterator<Item = ApiError>,
+    ) -> Self {
+        self.script_infos((target, None), errors)
+    }
+
+    /// Makes the next calls for the page at `offset` of `target`'s
+    /// ListDrInfos list fail with `errors`, one call each, in order (before
+    /// the failures for any page).
+    pub fn with_infos_failures_at(
+        self,
+        target: Target,
+        offset: i64,
+        errors: impl IntoIterator<Item = ApiError>,
+    ) -> Self {
+        self.script_infos((target, Some(offset)), errors)
+    }
+
+    fn script_infos(
+        mut self,
+        key: (Target, Option<i64>),
+        errors: impl IntoIterator<Item = ApiError>,
+    ) -> Self {
+        self.infos_scripted
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_default()
+            .extend(errors);
+        self
+    }
+
+    /// ListDrInfos calls (pages) made so far for `target`.
+    pub fn infos_calls(&self, target: &Target) -> usize {
+        lock(&self.infos_calls).get(target).copied().unwrap_or(0)
+    }
+
     /// Makes every call stay pending for `polls` polls (waking itself each
     /// time) before answering, so that concurrent calls really overlap on any
     /// executor. Default 0: answers on the first poll.
@@ -173,8 +272,12 @@ impl InMemoryApi {
         if let Some(response) = self.responses.get(target) {
             return Ok(response.clone());
         }
+        Err(self.not_found(target))
+    }
+
+    fn not_found(&self, target: &Target) -> ApiError {
         let n = self.not_found.fetch_add(1, Ordering::Relaxed) + 1;
-        Err(ApiError::from_status(
+        ApiError::from_status(
             404,
             format!(
                 "the in-memory API has no DR relations for project {}",
@@ -182,7 +285,63 @@ impl InMemoryApi {
             ),
         )
         .with_code(NOT_FOUND_CODE)
-        .with_request_id(format!("in-memory-{n}")))
+        .with_request_id(format!("in-memory-{n}"))
+    }
+}
+
+impl InMemoryApi {
+    fn infos_page(
+        &self,
+        target: &Target,
+        query: &QueryDrInfoRequest,
+    ) -> Result<ListDrInfosResponse, ApiError> {
+        let offset = query.offset.unwrap_or(0);
+        {
+            let mut scripted = lock(&self.infos_scripted);
+            for key in [(target.clone(), Some(offset)), (target.clone(), None)] {
+                if let Some(error) = scripted.get_mut(&key).and_then(VecDeque::pop_front) {
+                    return Err(error);
+                }
+            }
+        }
+        if let Some(factory) = self.infos_permanent.get(target) {
+            return Err(factory());
+        }
+        let limit = query.limit.unwrap_or(10);
+        if !(1..=100).contains(&limit) || offset < 0 {
+            return Err(ApiError::from_status(
+                400,
+                format!("invalid page: offset {offset}, limit {limit} (limit 1-100, offset >= 0)"),
+            )
+            .with_code(BAD_PAGE_CODE));
+        }
+        let records = match self.infos.get(target) {
+            Some(records) => records.as_slice(),
+            None if self.responses.contains_key(target) => &[],
+            None => return Err(self.not_found(target)),
+        };
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(records.len());
+        let end = start.saturating_add(limit as usize).min(records.len());
+        Ok(ListDrInfosResponse {
+            total_count: Some(records.len() as i64),
+            instance_dr_infos: records[start..end].to_vec(),
+        })
+    }
+
+    async fn pending(&self) {
+        let mut left = self.pending_polls;
+        futures::future::poll_fn(|cx| {
+            if left == 0 {
+                Poll::Ready(())
+            } else {
+                left -= 1;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await;
     }
 }
 
@@ -210,18 +369,21 @@ impl DrRelationsApi for InMemoryApi {
     ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
         Box::pin(async move {
             *lock(&self.calls).entry(target.clone()).or_insert(0) += 1;
-            let mut left = self.pending_polls;
-            futures::future::poll_fn(|cx| {
-                if left == 0 {
-                    Poll::Ready(())
-                } else {
-                    left -= 1;
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-            })
-            .await;
+            self.pending().await;
             self.answer(target)
+        })
+    }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        _options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            *lock(&self.infos_calls).entry(target.clone()).or_insert(0) += 1;
+            self.pending().await;
+            self.infos_page(target, query)
         })
     }
 }

@@ -85,8 +85,13 @@ use std::time::{Duration, Instant};
 use rds_dr_model::random;
 
 use crate::{
-    ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrRelationsResponse, RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
 };
+
+mod builder;
+
+pub use builder::{InvalidRetryPolicy, RetryPolicyBuilder};
 
 /// What kind of failure an [`ApiError`] is, for retrying.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -429,91 +434,6 @@ impl fmt::Display for Secs {
     }
 }
 
-/// Builds a [`RetryPolicy`]; starts from the defaults.
-#[derive(Clone, Debug)]
-pub struct RetryPolicyBuilder {
-    policy: RetryPolicy,
-}
-
-impl Default for RetryPolicyBuilder {
-    fn default() -> Self {
-        RetryPolicyBuilder::new()
-    }
-}
-
-impl RetryPolicyBuilder {
-    /// A builder with the defaults (see [`RetryPolicy`]).
-    pub fn new() -> Self {
-        RetryPolicyBuilder {
-            policy: RetryPolicy::default(),
-        }
-    }
-
-    /// Attempts in all, the first one included; must be at least 1.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.policy.max_attempts = attempts;
-        self
-    }
-
-    /// Retries after the first attempt (what the CLI's `--retries N` means):
-    /// sets `max_attempts` to `retries + 1`.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.policy.max_attempts = retries.saturating_add(1);
-        self
-    }
-
-    /// Upper bound of the first retry's delay.
-    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
-        self.policy.initial_backoff = backoff;
-        self
-    }
-
-    /// Upper bound of any computed delay; at least `initial_backoff`.
-    pub fn max_backoff(mut self, backoff: Duration) -> Self {
-        self.policy.max_backoff = backoff;
-        self
-    }
-
-    /// Growth of the delay bound per retry; finite and at least 1.
-    pub fn multiplier(mut self, multiplier: f64) -> Self {
-        self.policy.multiplier = multiplier;
-        self
-    }
-
-    /// Time budget of a whole call, counted from the start of the first attempt.
-    pub fn budget(mut self, budget: Duration) -> Self {
-        self.policy.budget = budget;
-        self
-    }
-
-    /// Checks the settings and builds the policy.
-    pub fn build(self) -> Result<RetryPolicy, InvalidRetryPolicy> {
-        let p = self.policy;
-        if p.max_attempts == 0 {
-            return Err(InvalidRetryPolicy("max_attempts must be at least 1".into()));
-        }
-        if !p.multiplier.is_finite() || p.multiplier < 1.0 {
-            return Err(InvalidRetryPolicy(format!(
-                "the multiplier must be a finite number of at least 1, not {}",
-                p.multiplier
-            )));
-        }
-        if p.initial_backoff > p.max_backoff {
-            return Err(InvalidRetryPolicy(format!(
-                "initial_backoff ({}) exceeds max_backoff ({})",
-                Secs(p.initial_backoff),
-                Secs(p.max_backoff)
-            )));
-        }
-        Ok(p)
-    }
-}
-
-/// A [`RetryPolicyBuilder`] with inconsistent settings.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid retry policy: {0}")]
-pub struct InvalidRetryPolicy(String);
-
 /// Time as the retry layer sees it: a monotonic `now` and an async `sleep`.
 ///
 /// Implement it over your runtime, e.g. with tokio (which this crate does
@@ -719,67 +639,99 @@ impl<A: DrRelationsApi> DrRelationsApi for Retrying<A> {
         target: &'a Target,
         options: &'a RequestOptions,
     ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
-        Box::pin(async move {
-            let start = self.clock.now();
-            let mut attempt: u32 = 1;
-            loop {
-                let error = match self.inner.list_dr_relations(target, options).await {
-                    Ok(response) => {
-                        if attempt > 1 {
-                            tracing::debug!(%target, attempt, "ListDrRelations succeeded after retrying");
-                        }
-                        return Ok(response);
+        Box::pin(self.run("ListDrRelations", target, options, move || {
+            self.inner.list_dr_relations(target, options)
+        }))
+    }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(self.run("ListDrInfos", target, options, move || {
+            self.inner.list_dr_infos(target, query, options)
+        }))
+    }
+}
+
+impl<A> Retrying<A> {
+    /// The retry loop around one operation's attempts. While it waits
+    /// between attempts it gives back the caller's concurrency slot, if the
+    /// options carry one, and waits for it again before the next attempt.
+    async fn run<'a, T>(
+        &'a self,
+        operation: &'static str,
+        target: &'a Target,
+        options: &'a RequestOptions,
+        attempt_once: impl Fn() -> BoxFuture<'a, Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        let start = self.clock.now();
+        let mut attempt: u32 = 1;
+        loop {
+            let error = match attempt_once().await {
+                Ok(response) => {
+                    if attempt > 1 {
+                        tracing::debug!(%target, attempt, "{operation} succeeded after retrying");
                     }
-                    Err(error) => error,
-                };
-                let elapsed = self.clock.now().saturating_duration_since(start);
-                match self.policy.decide(&error, attempt, elapsed, &*self.random) {
-                    RetryDecision::Retry { delay, class } => {
-                        tracing::debug!(
-                            %target,
-                            kind = %error.kind(),
-                            %class,
-                            status = error.status(),
-                            code = error.code(),
-                            request_id = error.request_id(),
-                            attempt,
-                            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                            "retrying ListDrRelations"
-                        );
-                        self.clock.sleep(delay).await;
-                        attempt += 1;
+                    return Ok(response);
+                }
+                Err(error) => error,
+            };
+            let elapsed = self.clock.now().saturating_duration_since(start);
+            match self.policy.decide(&error, attempt, elapsed, &*self.random) {
+                RetryDecision::Retry { delay, class } => {
+                    tracing::debug!(
+                        %target,
+                        kind = %error.kind(),
+                        %class,
+                        status = error.status(),
+                        code = error.code(),
+                        request_id = error.request_id(),
+                        attempt,
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "retrying {operation}"
+                    );
+                    if let Some(slot) = &options.slot {
+                        slot.release();
                     }
-                    RetryDecision::GiveUp(reason) => {
-                        let noted = attempt > 1
-                            || matches!(
-                                reason,
-                                GiveUpReason::BudgetExhausted { .. }
-                                    | GiveUpReason::RetryAfterBeyondBudget { .. }
-                            );
-                        if !noted {
-                            return Err(error);
-                        }
-                        tracing::debug!(
-                            %target,
-                            kind = %error.kind(),
-                            status = error.status(),
-                            code = error.code(),
-                            request_id = error.request_id(),
-                            attempts = attempt,
-                            %reason,
-                            "giving up on ListDrRelations"
-                        );
-                        let plural = if attempt == 1 { "" } else { "s" };
-                        let message = format!(
-                            "{} (gave up after {attempt} attempt{plural} in {}: {reason})",
-                            error.message(),
-                            Secs(elapsed)
-                        );
-                        return Err(error.with_message(message));
+                    self.clock.sleep(delay).await;
+                    if let Some(slot) = &options.slot {
+                        slot.reacquire().await;
                     }
+                    attempt += 1;
+                }
+                RetryDecision::GiveUp(reason) => {
+                    let noted = attempt > 1
+                        || matches!(
+                            reason,
+                            GiveUpReason::BudgetExhausted { .. }
+                                | GiveUpReason::RetryAfterBeyondBudget { .. }
+                        );
+                    if !noted {
+                        return Err(error);
+                    }
+                    tracing::debug!(
+                        %target,
+                        kind = %error.kind(),
+                        status = error.status(),
+                        code = error.code(),
+                        request_id = error.request_id(),
+                        attempts = attempt,
+                        %reason,
+                        "giving up on {operation}"
+                    );
+                    let plural = if attempt == 1 { "" } else { "s" };
+                    let message = format!(
+                        "{} (gave up after {attempt} attempt{plural} in {}: {reason})",
+                        error.message(),
+                        Secs(elapsed)
+                    );
+                    return Err(error.with_message(message));
                 }
             }
-        })
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Fleet scans over the in-memory API.
+//! Fleet scans over the in-memory API, ListDrRelations only (`health(false)`;
+//! both operations are in `health.rs`).
 
 mod common;
 
@@ -110,7 +111,7 @@ fn hundred_targets_with_concurrency_eight() {
         &gauge,
         targets.clone(),
         options(),
-        FleetConfig::new().concurrency(8),
+        FleetConfig::new().health(false).concurrency(8),
         record(&mut seen),
     ));
 
@@ -168,7 +169,7 @@ fn every_concurrency_limit_is_respected() {
             &gauge,
             targets.clone(),
             options(),
-            FleetConfig::new().concurrency(limit),
+            FleetConfig::new().health(false).concurrency(limit),
             |_| {},
         ));
         check_report(&report, &targets);
@@ -185,7 +186,7 @@ fn every_concurrency_limit_is_respected() {
 fn zero_concurrency_means_one() {
     let (api, targets) = fleet();
     let gauge = Gauge::new(&api);
-    let config = FleetConfig::new().concurrency(0);
+    let config = FleetConfig::new().health(false).concurrency(0);
     assert_eq!(config.concurrency_limit(), 1);
     let report = block_on(scan(&gauge, targets.clone(), options(), config, |_| {}));
     check_report(&report, &targets);
@@ -199,7 +200,7 @@ fn the_report_does_not_depend_on_input_order_or_duplicates() {
         &Jumble(&api),
         targets.clone(),
         options(),
-        FleetConfig::new(),
+        FleetConfig::new().health(false),
         |_| {},
     ));
     targets.reverse();
@@ -210,7 +211,7 @@ fn the_report_does_not_depend_on_input_order_or_duplicates() {
         Jumble(&api),
         doubled,
         options(),
-        FleetConfig::new().concurrency(3),
+        FleetConfig::new().health(false).concurrency(3),
         record(&mut seen),
     ));
     assert_eq!(first.captures, second.captures);
@@ -236,7 +237,7 @@ fn an_empty_scan_reports_nothing() {
         &api,
         Vec::new(),
         options(),
-        FleetConfig::new(),
+        FleetConfig::new().health(false),
         |_| calls += 1,
     ));
     assert!(report.captures.is_empty() && report.failures.is_empty());
@@ -251,14 +252,14 @@ fn fetched_at_comes_from_the_injected_time_source_or_stays_none() {
         &api,
         targets.clone(),
         options(),
-        FleetConfig::new(),
+        FleetConfig::new().health(false),
         |_| {},
     ));
     assert!(plain.captures.iter().all(|c| c.fetched_at.is_none()));
 
     let stamps = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&stamps);
-    let config = FleetConfig::new().fetched_at(move || {
+    let config = FleetConfig::new().health(false).fetched_at(move || {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         format!("2026-11-28T10:00:{:02}Z", n % 60)
     });
@@ -291,7 +292,7 @@ fn scan_over_retrying_recovers_transient_failures_only() {
         &retrying,
         targets.clone(),
         options(),
-        FleetConfig::new(),
+        FleetConfig::new().health(false),
         |_| {},
     ));
     // i % 5 == 0 fail for good (3 attempts each); the rest succeed.
@@ -358,7 +359,7 @@ fn works_behind_arc_dyn_and_through_generic_functions() {
         Arc::clone(&api),
         targets.clone(),
         options(),
-        FleetConfig::new(),
+        FleetConfig::new().health(false),
         |_| {},
     ));
     check_report(&report, &targets);
@@ -376,7 +377,7 @@ async fn scan_is_send_and_runs_on_a_multi_threaded_runtime() {
             shared,
             targets,
             options(),
-            FleetConfig::new().concurrency(5),
+            FleetConfig::new().health(false).concurrency(5),
             |p| done = p.done,
         )
         .await;

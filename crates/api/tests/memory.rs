@@ -87,6 +87,7 @@ fn calls_are_counted_per_target_and_options_are_accepted() {
         .with_pending_polls(2);
     let zh = RequestOptions {
         language: Some(Language::ZhCn),
+        ..Default::default()
     };
     for _ in 0..3 {
         assert!(block_on(api.list_dr_relations(&target(1), &zh)).is_ok());

@@ -116,6 +116,10 @@ pub struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub language: Option<LanguageArg>,
+
+    /// Live targets: call ListDrRelations only, not ListDrInfos (replication health)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_health: bool,
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
@@ -183,7 +187,9 @@ impl From<LanguageArg> for Language {
 pub enum Command {
     /// Call ListDrRelations for one region and print the answer
     Relations(RelationsArgs),
-    /// Fetch targets and save one capture file per target
+    /// Call ListDrInfos for one region (every page) and print the records
+    DrInfos(DrInfosArgs),
+    /// Fetch targets and save their capture files (relations and, unless --no-health, health)
     Fetch(FetchArgs),
     /// Merge captures and report problems (exit 1 on findings at or above --fail-on)
     Check(CheckArgs),
@@ -282,6 +288,42 @@ pub enum RelationsOutput {
     Tsv,
 }
 
+/// `dr-infos`.
+#[derive(Debug, Clone, Args)]
+pub struct DrInfosArgs {
+    /// Region to query
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: String,
+
+    /// Project id [default: HUAWEICLOUD_SDK_PROJECT_ID, the profile, or IAM discovery]
+    #[arg(long, value_name = "PROJECT_ID", value_parser = parse_project_id)]
+    pub project_id: Option<String>,
+
+    /// Only DR relations with this status (as the API spells it, e.g. normal)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+
+    /// Only DR relations of this primary instance
+    #[arg(long, value_name = "ID")]
+    pub master_instance_id: Option<String>,
+
+    /// Only DR relations of this DR instance
+    #[arg(long, value_name = "ID")]
+    pub slave_instance_id: Option<String>,
+
+    /// Only DR relations whose primary is in this region
+    #[arg(long, value_name = "REGION")]
+    pub master_region: Option<String>,
+
+    /// Only DR relations whose DR is in this region
+    #[arg(long, value_name = "REGION")]
+    pub slave_region: Option<String>,
+
+    /// json prints every record exactly as received (every page, de-duplicated by id)
+    #[arg(long, value_name = "FORMAT", default_value = "json")]
+    pub output: RelationsOutput,
+}
+
 /// `fetch`.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
@@ -289,7 +331,7 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub targets: TargetArgs,
 
-    /// Directory for the capture files (REGION_PROJECTID.json; created if missing)
+    /// Directory for the capture files (REGION_PROJECTID.json and REGION_PROJECTID.infos.json; created if missing)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }

@@ -1,6 +1,8 @@
 //! Collecting the data of `check`, `topology`, `export` and `impact`: input
 //! files, and live targets fetched concurrently, merged into one topology.
 
+use rds_dr_api::fleet::TargetFailure;
+use rds_dr_model::{InfosCapture, Operation};
 use rds_dr_topology::{Topology, TopologyBuilder};
 
 use crate::Outcome;
@@ -10,11 +12,21 @@ use crate::inputs::Item;
 use crate::live::{Live, is_fatal, report_failures};
 
 /// The merged topology and how many targets could not be fetched.
+///
+/// The ListDrInfos side (captures read from the inputs or fetched live,
+/// and the targets whose ListDrInfos failed) is kept beside the topology,
+/// not merged into it: the topology crate does not merge health yet. Until
+/// it does, those failures are printed as warnings and do not change the
+/// exit status.
 pub struct Gathered {
     /// Everything merged, with a `query-failed` finding per failed target.
     pub topology: Topology,
-    /// Targets that failed after retries.
+    /// Targets whose ListDrRelations failed after retries.
     pub failed_targets: usize,
+    /// The ListDrInfos captures, from inputs and live targets.
+    pub infos: Vec<InfosCapture>,
+    /// The live targets whose ListDrInfos failed after retries.
+    pub infos_failures: Vec<TargetFailure>,
 }
 
 /// Input bytes per instance assumed to size the merge (a low guess: compact
@@ -50,17 +62,24 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     // Reading and decoding on worker threads, merging on this one. The
     // merge is sized when the first capture comes, so that the workers
     // start decoding while its tables are being filled.
+    let mut infos = Vec::new();
     let count = crate::inputs::for_each_decoded(
         &files,
         |item| match item {
-            Item::Envelope(bytes) => TopologyBuilder::decode_capture(bytes),
-            Item::Raw { source, body } => TopologyBuilder::decode_records(source, body),
-        },
-        |decoded| {
-            if let Some(instances) = reserve.take() {
-                builder.reserve(instances);
+            Item::Envelope(bytes) => TopologyBuilder::decode_capture(bytes).map(Decoded::Relations),
+            Item::Raw { source, body } => {
+                TopologyBuilder::decode_records(source, body).map(Decoded::Relations)
             }
-            builder.add(decoded);
+            Item::Infos(bytes) => crate::inputs::decode_infos(bytes).map(Decoded::Infos),
+        },
+        |decoded| match decoded {
+            Decoded::Relations(decoded) => {
+                if let Some(instances) = reserve.take() {
+                    builder.reserve(instances);
+                }
+                builder.add(decoded);
+            }
+            Decoded::Infos(capture) => infos.push(capture),
         },
     )?;
     tracing::info!(
@@ -71,6 +90,7 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     );
 
     let mut failed_targets = 0;
+    let mut infos_failures = Vec::new();
     if !source.targets.is_empty() {
         let (report, _) = Live::fetch_all(global, &source.targets, false)?;
         tracing::info!(
@@ -89,14 +109,22 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
                 fatal.error.code().unwrap_or("no error code"),
             )));
         }
-        failed_targets = report.failures.len();
         for capture in &report.captures {
             builder.capture(capture);
         }
+        infos.extend(report.infos);
         for failure in report.failures {
-            builder.failed_target(failure.target, failure.error.to_string());
+            match failure.operation {
+                Operation::ListDrRelations => {
+                    failed_targets += 1;
+                    builder.failed_target(failure.target, failure.error.to_string());
+                }
+                _ => infos_failures.push(failure),
+            }
         }
     }
+    // Stable for whoever reads them next, whatever the reading order.
+    infos.sort_by(|a, b| a.source.cmp(&b.source));
     let started = std::time::Instant::now();
     let topology = builder.build();
     tracing::info!(
@@ -108,6 +136,8 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     Ok(Gathered {
         topology,
         failed_targets,
+        infos,
+        infos_failures,
     })
 }
 
@@ -133,19 +163,28 @@ impl Gathered {
     }
 }
 
-/// Merges captures (no targets): for tests.
-#[cfg(test)]
-pub fn merge(captures: &[rds_dr_model::Capture]) -> Topology {
-    let mut builder = Topology::builder();
-    for capture in captures {
-        builder.capture(capture);
-    }
-    builder.build()
+/// What one input item decoded to.
+enum Decoded<T> {
+    /// A ListDrRelations capture, decoded for the merge.
+    Relations(T),
+    /// A ListDrInfos capture, kept aside.
+    Infos(InfosCapture),
 }
 
 /// Warns on stderr that coverage is partial, for commands that show the
 /// topology rather than check it.
 fn warn_partial(gathered: &Gathered, global: &GlobalArgs) {
+    tracing::debug!(
+        infos_captures = gathered.infos.len(),
+        infos_failures = gathered.infos_failures.len(),
+        "ListDrInfos kept beside the topology (not merged yet)"
+    );
+    if !gathered.infos_failures.is_empty() && !global.quiet {
+        eprintln!(
+            "warning: ListDrInfos failed for {} target(s): replication health is partial",
+            gathered.infos_failures.len()
+        );
+    }
     if gathered.failed_targets > 0 && !global.quiet {
         eprintln!(
             "warning: {} target(s) could not be fetched: the topology is partial (exit status 1)",

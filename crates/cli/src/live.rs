@@ -2,20 +2,27 @@
 //! target resolution, and concurrent fetching with retries.
 //!
 //! Every call goes through `Retrying<KeepRaw>`: [`KeepRaw`] calls
-//! `HttpClient::list_dr_relations_raw`, decodes the body, and keeps the
-//! bytes of each target's successful answer, so `fetch` can save the body
-//! exactly as received and `relations --output json` can print it.
+//! `HttpClient::list_dr_relations_raw` / `list_dr_infos_raw`, decodes the
+//! body, and keeps the bytes of each successful answer (each ListDrInfos
+//! page by its offset), so `fetch` can save the bodies exactly as received
+//! and `relations`/`dr-infos --output json` can print them.
+//!
+//! Live targets are fetched with both operations unless `--no-health`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Mutex;
 
-use rds_dr_api::fleet::{FleetConfig, FleetReport, TargetFailure, scan};
+use rds_dr_api::fleet::{
+    FleetConfig, FleetReport, Progress, TargetFailure, TargetResult, scan_each,
+};
 use rds_dr_api::retry::{Clock, RetryDecision, RetryPolicy, Retrying, StdRandom};
 use rds_dr_api::{
-    ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrRelationsResponse, RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ErrorKind, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
 };
 use rds_dr_http::{HttpClient, TokioClock};
+use rds_dr_model::Operation;
 
 use crate::cli::{GlobalArgs, TargetArgs};
 use crate::error::{CliError, describe_api_error};
@@ -27,6 +34,8 @@ pub struct Live {
     policy: RetryPolicy,
     options: RequestOptions,
     concurrency: usize,
+    /// Whether live targets are also asked for ListDrInfos.
+    health: bool,
     global: GlobalArgs,
 }
 
@@ -80,8 +89,10 @@ impl Live {
             policy,
             options: RequestOptions {
                 language: global.language.map(Into::into),
+                ..Default::default()
             },
             concurrency: usize::from(global.concurrency),
+            health: !global.no_health,
             global: global.clone(),
         })
     }
@@ -166,24 +177,72 @@ impl Live {
         targets: Vec<Target>,
         keep_bodies: bool,
     ) -> (FleetReport, HashMap<Target, Vec<u8>>) {
+        let mut report = FleetReport::default();
+        let mut bodies = HashMap::new();
+        self.scan_each(targets, keep_bodies, |result, raw| {
+            let target = result.target.clone();
+            if let Some(body) = raw.relations {
+                bodies.insert(target.clone(), body);
+            }
+            match result.relations {
+                Ok(capture) => report.captures.push(capture),
+                Err(error) => report.failures.push(TargetFailure {
+                    target: target.clone(),
+                    error,
+                    operation: Operation::ListDrRelations,
+                }),
+            }
+            match result.infos {
+                Some(Ok(capture)) => report.infos.push(capture),
+                Some(Err(error)) => report.failures.push(TargetFailure {
+                    target,
+                    error,
+                    operation: Operation::ListDrInfos,
+                }),
+                None => {}
+            }
+        })
+        .await;
+        report.captures.sort_by(|a, b| a.source.cmp(&b.source));
+        report.infos.sort_by(|a, b| a.source.cmp(&b.source));
+        report
+            .failures
+            .sort_by(|a, b| (&a.target, a.operation).cmp(&(&b.target, b.operation)));
+        (report, bodies)
+    }
+
+    /// Fetches every target (both operations unless `--no-health`) and
+    /// hands each one's result to `each` as it finishes, with the bodies as
+    /// received when `keep_bodies` (taken out of memory as they are handed
+    /// over).
+    pub async fn scan_each(
+        &self,
+        targets: Vec<Target>,
+        keep_bodies: bool,
+        mut each: impl FnMut(TargetResult, RawBodies),
+    ) {
         let keep = KeepRaw::new(&self.client, keep_bodies);
         let api = Retrying::new(&keep, self.policy.clone(), TokioClock);
         let bar = Bar::new(targets.len(), &self.global);
         let config = FleetConfig::new()
             .concurrency(self.concurrency)
+            .health(self.health)
             .fetched_at(|| crate::time::rfc3339(std::time::SystemTime::now()));
-        let report = scan(&api, targets, self.options.clone(), config, |p| {
-            bar.update(&p)
-        })
+        scan_each(
+            &api,
+            targets,
+            self.options.clone(),
+            config,
+            |p: Progress<'_>, result| {
+                bar.update(&p);
+                let raw = keep.take(&result.target);
+                each(result, raw);
+            },
+        )
         .await;
         bar.finish();
-        (report, keep.into_bodies())
     }
 
-    /// The whole live part of a command, from the command line to the
-    /// report: builds the client, checks the credentials once, resolves the
-    /// targets (discovering project ids) and scans them, on a runtime of
-    /// its own. `keep_bodies` as for [`Live::scan`].
     pub fn fetch_all(
         global: &GlobalArgs,
         args: &TargetArgs,
@@ -205,8 +264,23 @@ impl Live {
         let keep = KeepRaw::new(&self.client, true);
         let api = Retrying::new(&keep, self.policy.clone(), TokioClock);
         let response = api.list_dr_relations(target, &self.options).await?;
-        let body = keep.into_bodies().remove(target).unwrap_or_default();
+        let body = keep.take(target).relations.unwrap_or_default();
         Ok((response, body))
+    }
+
+    /// Every page of `target`'s ListDrInfos list (with retries, pages side
+    /// by side within `--concurrency`): the merged typed answer, and the
+    /// merged body as received (see [`merge_pages`]).
+    pub async fn fetch_infos(
+        &self,
+        target: &Target,
+        query: &QueryDrInfoRequest,
+    ) -> Result<(ListDrInfosResponse, Vec<u8>), ApiError> {
+        let keep = KeepRaw::new(&self.client, true);
+        let api = Retrying::new(&keep, self.policy.clone(), TokioClock);
+        let response = rds_dr_api::infos::list_all(&api, target, query, &self.options).await?;
+        let pages = keep.take(target).infos;
+        Ok((response, merge_pages(&pages)))
     }
 }
 
@@ -226,8 +300,12 @@ pub fn is_fatal(error: &ApiError) -> bool {
 /// status, error code, message and request id.
 pub fn report_failures(failures: &[TargetFailure]) {
     for failure in failures {
+        let operation = match failure.operation {
+            Operation::ListDrRelations => String::new(),
+            other => format!(" {other}"),
+        };
         eprintln!(
-            "error: {}: {}",
+            "error: {}{operation}: {}",
             failure.target,
             describe_api_error(&failure.error)
         );
@@ -239,11 +317,19 @@ pub fn report_failures(failures: &[TargetFailure]) {
 pub struct KeepRaw<'a> {
     client: &'a HttpClient,
     keep: bool,
-    bodies: Mutex<HashMap<Target, Vec<u8>>>,
+    bodies: Mutex<HashMap<Target, RawBodies>>,
+}
+
+/// The bodies of one target's successful answers, as received.
+#[derive(Debug, Default)]
+pub struct RawBodies {
+    /// The ListDrRelations body.
+    pub relations: Option<Vec<u8>>,
+    /// The ListDrInfos pages, by offset (a retried page's last answer).
+    pub infos: BTreeMap<i64, Vec<u8>>,
 }
 
 impl<'a> KeepRaw<'a> {
-    /// Wraps `client`; `keep` says whether to keep the bodies.
     pub fn new(client: &'a HttpClient, keep: bool) -> Self {
         KeepRaw {
             client,
@@ -252,9 +338,24 @@ impl<'a> KeepRaw<'a> {
         }
     }
 
-    /// The kept bodies, by target.
-    pub fn into_bodies(self) -> HashMap<Target, Vec<u8>> {
-        self.bodies.into_inner().unwrap_or_else(|e| e.into_inner())
+    /// Takes `target`'s bodies out (empty when none were kept).
+    pub fn take(&self, target: &Target) -> RawBodies {
+        self.bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(target)
+            .unwrap_or_default()
+    }
+
+    fn keep(&self, target: &Target, put: impl FnOnce(&mut RawBodies)) {
+        if self.keep {
+            put(self
+                .bodies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(target.clone())
+                .or_default());
+        }
     }
 }
 
@@ -267,16 +368,65 @@ impl DrRelationsApi for KeepRaw<'_> {
         Box::pin(async move {
             let raw = self.client.list_dr_relations_raw(target, options).await?;
             let response = raw.decode()?;
-            if !self.keep {
-                return Ok(response);
-            }
-            self.bodies
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(target.clone(), raw.body);
+            self.keep(target, |bodies| bodies.relations = Some(raw.body));
             Ok(response)
         })
     }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            let raw = self
+                .client
+                .list_dr_infos_raw(target, query, options)
+                .await?;
+            let response = raw.decode_infos()?;
+            let offset = query.offset.unwrap_or(0);
+            self.keep(target, |bodies| {
+                bodies.infos.insert(offset, raw.body);
+            });
+            Ok(response)
+        })
+    }
+}
+
+/// The ListDrInfos pages of one list merged as received: every record of
+/// the pages in offset order, up to the first empty page (as
+/// `rds_dr_api::infos` reads them), each record exactly as received
+/// (unknown fields kept), de-duplicated by `id` (the first copy wins;
+/// records without a string `id` are all kept), and `total_count` their
+/// number. One line of JSON.
+pub fn merge_pages(pages: &BTreeMap<i64, Vec<u8>>) -> Vec<u8> {
+    let mut records: Vec<serde_json::Value> = Vec::new();
+    let mut ids: HashSet<String> = HashSet::new();
+    for body in pages.values() {
+        // Each page decoded as a ListDrInfos body before it was kept.
+        let page: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let items = match page.get("instance_dr_infos") {
+            Some(serde_json::Value::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        if items.is_empty() {
+            break;
+        }
+        for item in items {
+            if let Some(id) = item.get("id").and_then(serde_json::Value::as_str)
+                && !ids.insert(id.to_owned())
+            {
+                continue;
+            }
+            records.push(item);
+        }
+    }
+    let merged = serde_json::json!({
+        "total_count": records.len(),
+        "instance_dr_infos": records,
+    });
+    serde_json::to_vec(&merged).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -292,5 +442,41 @@ mod tests {
         assert!(!is_fatal(&ApiError::from_status(404, "no such project")));
         assert!(!is_fatal(&ApiError::from_status(403, "denied")));
         assert!(!is_fatal(&ApiError::new(ErrorKind::Connect, "refused")));
+    }
+
+    #[test]
+    fn pages_merge_in_offset_order_deduplicated_up_to_the_first_empty_page() {
+        let page = |text: &str| text.as_bytes().to_vec();
+        let pages = BTreeMap::from([
+            (
+                100,
+                page(
+                    r#"{"total_count": 9, "instance_dr_infos": [{"id": "b", "n": 2}, {"id": "a", "n": 99}, {"x": 1}]}"#,
+                ),
+            ),
+            (
+                0,
+                page(
+                    r#"{"total_count": 9, "instance_dr_infos": [{"id": "a", "n": 1, "new": {"k": [true]}}, {"x": 1}]}"#,
+                ),
+            ),
+            (200, page(r#"{"total_count": 9, "instance_dr_infos": []}"#)),
+            (
+                300,
+                page(r#"{"total_count": 9, "instance_dr_infos": [{"id": "late"}]}"#),
+            ),
+        ]);
+        let merged: serde_json::Value = serde_json::from_slice(&merge_pages(&pages)).unwrap();
+        assert_eq!(
+            merged,
+            serde_json::json!({"total_count": 4, "instance_dr_infos": [
+                {"id": "a", "n": 1, "new": {"k": [true]}}, {"x": 1}, {"id": "b", "n": 2}, {"x": 1}]})
+        );
+        let none: serde_json::Value =
+            serde_json::from_slice(&merge_pages(&BTreeMap::new())).unwrap();
+        assert_eq!(
+            none,
+            serde_json::json!({"total_count": 0, "instance_dr_infos": []})
+        );
     }
 }

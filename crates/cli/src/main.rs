@@ -72,6 +72,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::FakeServer(args) => commands::fake_server::run(&args, &global),
         Command::Fetch(args) => commands::fetch::run(&args, &global),
         Command::Relations(args) => commands::relations::run(&args, &global),
+        Command::DrInfos(args) => commands::dr_infos::run(&args, &global),
         Command::Check(args) => commands::check::run(&args, &global),
         Command::Topology(args) => commands::topology::run(&args, &global),
         Command::Export(args) => commands::export::run(&args, &global),

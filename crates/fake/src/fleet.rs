@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use rds_dr_model::{Capture, Source};
+use rds_dr_model::{Capture, EnvelopeOperation, InfosCapture, Operation, Source};
 use serde_json::Value;
 
 use crate::FakeError;
@@ -17,6 +17,7 @@ use crate::FakeError;
 pub(crate) struct Entry {
     origin: String,
     source: Source,
+    operation: Operation,
     response: Value,
 }
 
@@ -32,6 +33,22 @@ impl Entry {
         Ok(Entry {
             origin,
             source: capture.source.clone(),
+            operation: Operation::ListDrRelations,
+            response,
+        })
+    }
+
+    /// An entry from a typed ListDrInfos capture.
+    pub(crate) fn from_infos(origin: String, capture: &InfosCapture) -> Result<Entry, FakeError> {
+        let response =
+            serde_json::to_value(&capture.response).map_err(|e| FakeError::InvalidSource {
+                origin: origin.clone(),
+                reason: format!("the response cannot be encoded as JSON: {e}"),
+            })?;
+        Ok(Entry {
+            origin,
+            source: capture.source.clone(),
+            operation: Operation::ListDrInfos,
             response,
         })
     }
@@ -47,14 +64,20 @@ pub(crate) struct Project {
 /// Every served project, by project id.
 #[derive(Debug, Default)]
 pub(crate) struct Fleet {
+    /// ListDrRelations bodies.
     pub(crate) projects: BTreeMap<String, Project>,
+    /// ListDrInfos records, as recorded, of the projects with infos
+    /// envelopes (the records of several envelopes concatenated in order).
+    pub(crate) infos: BTreeMap<String, Vec<crate::health::Record>>,
 }
 
 impl Fleet {
     /// Validates the sources and merges the entries of each project id: the
     /// first entry's body with `instance_dr_relations` replaced by the
     /// concatenation of every entry's records, in order. A project served by
-    /// one entry is served exactly as recorded.
+    /// one entry is served exactly as recorded. ListDrInfos entries (told
+    /// apart by their `operation`) give the project's infos records; a
+    /// project id has one region whichever kind names it.
     pub(crate) fn build(entries: Vec<Entry>) -> Result<Fleet, FakeError> {
         let mut grouped: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
         for entry in entries {
@@ -80,7 +103,15 @@ impl Fleet {
             group.push(entry);
         }
         let mut projects = BTreeMap::new();
+        let mut infos = BTreeMap::new();
         for (project_id, group) in grouped {
+            let (infos_group, group): (Vec<Entry>, Vec<Entry>) = group
+                .into_iter()
+                .partition(|e| e.operation == Operation::ListDrInfos);
+            if !infos_group.is_empty() {
+                let responses: Vec<&Value> = infos_group.iter().map(|e| &e.response).collect();
+                infos.insert(project_id.clone(), crate::health::records_of(&responses));
+            }
             let Some(region) = group.first().map(|e| e.source.region.clone()) else {
                 continue;
             };
@@ -97,7 +128,7 @@ impl Fleet {
                 },
             );
         }
-        Ok(Fleet { projects })
+        Ok(Fleet { projects, infos })
     }
 }
 
@@ -198,11 +229,26 @@ fn parse_envelope(path: &Path, line: Option<usize>, bytes: &[u8]) -> Result<Entr
             "not a capture envelope: expected a JSON object".into(),
         ));
     }
-    let capture: Capture = serde_json::from_value(value.clone()).map_err(|e| {
-        problem(format!(
-            "not a capture envelope ({{\"source\", \"response\"}}): {e}"
-        ))
-    })?;
+    let operation = serde_json::from_value::<EnvelopeOperation>(value.clone())
+        .map_err(|e| problem(format!("not a capture envelope: {e}")))?
+        .operation();
+    let source = if operation == Operation::ListDrInfos {
+        serde_json::from_value::<InfosCapture>(value.clone())
+            .map_err(|e| {
+                problem(format!(
+                    "not a ListDrInfos capture envelope ({{\"source\", \"operation\", \"response\"}}): {e}"
+                ))
+            })?
+            .source
+    } else {
+        serde_json::from_value::<Capture>(value.clone())
+            .map_err(|e| {
+                problem(format!(
+                    "not a capture envelope ({{\"source\", \"response\"}}): {e}"
+                ))
+            })?
+            .source
+    };
     let response = value
         .as_object_mut()
         .and_then(|map| map.remove("response"))
@@ -213,7 +259,8 @@ fn parse_envelope(path: &Path, line: Option<usize>, bytes: &[u8]) -> Result<Entr
     };
     Ok(Entry {
         origin,
-        source: capture.source,
+        source,
+        operation,
         response,
     })
 }
@@ -229,6 +276,7 @@ mod tests {
         Entry {
             origin: origin.into(),
             source: Source::new(region, P1),
+            operation: Operation::ListDrRelations,
             response,
         }
     }
@@ -268,6 +316,7 @@ mod tests {
         let bad = Entry {
             origin: "x.json".into(),
             source: Source::new("cn-north-4", "nothex"),
+            operation: Operation::ListDrRelations,
             response: json!({}),
         };
         let err = Fleet::build(vec![bad]).unwrap_err();
@@ -276,5 +325,56 @@ mod tests {
                 .starts_with("x.json: invalid capture source"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn infos_envelopes_are_told_apart_by_operation_and_merged_per_project() {
+        let infos = |origin: &str, region: &str, ids: &[&str]| Entry {
+            origin: origin.into(),
+            source: Source::new(region, P1),
+            operation: Operation::ListDrInfos,
+            response: json!({"total_count": ids.len(),
+                "instance_dr_infos": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()}),
+        };
+        let fleet = Fleet::build(vec![
+            infos("i1", "cn-north-4", &["r1", "r2"]),
+            entry("rel", "cn-north-4", json!({"instance_dr_relations": []})),
+            infos("i2", "cn-north-4", &["r3"]),
+        ])
+        .unwrap();
+        let page = crate::health::page(&fleet.infos[P1], &Default::default()).unwrap();
+        let page: Value = serde_json::from_slice(&page).unwrap();
+        assert_eq!(
+            page,
+            json!({"total_count": 3, "instance_dr_infos": [{"id": "r1"}, {"id": "r2"}, {"id": "r3"}]})
+        );
+        let body: Value = serde_json::from_slice(&fleet.projects[P1].body).unwrap();
+        assert_eq!(body, json!({"instance_dr_relations": []}));
+        // One region per project id, whichever kind names it.
+        let err = Fleet::build(vec![
+            entry("rel", "cn-north-4", json!({})),
+            infos("inf", "cn-east-3", &[]),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("inf"), "{err}");
+    }
+
+    #[test]
+    fn envelope_files_of_both_kinds_parse_by_operation() {
+        let path = Path::new("fleet/x.json");
+        let relations = br#"{"source": {"region": "cn-north-4", "project_id": "0483b6b16e954cb88930a360d2c4e663"},
+            "response": {"instance_dr_relations": [{"instance_id": "a"}]}}"#;
+        let entry = parse_envelope(path, None, relations).unwrap();
+        assert_eq!(entry.operation, Operation::ListDrRelations);
+        let infos = br#"{"operation": "ListDrInfos", "source": {"region": "cn-north-4", "project_id": "0483b6b16e954cb88930a360d2c4e663"},
+            "response": {"instance_dr_infos": [{"id": "r", "new": 1}]}}"#;
+        let entry = parse_envelope(path, Some(3), infos).unwrap();
+        assert_eq!(entry.operation, Operation::ListDrInfos);
+        assert_eq!(entry.response["instance_dr_infos"][0]["new"], 1);
+        let unknown = br#"{"operation": "Nope", "source": {"region": "cn-north-4", "project_id": "0483b6b16e954cb88930a360d2c4e663"}}"#;
+        let err = parse_envelope(path, Some(4), unknown)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 4") && err.contains("Nope"), "{err}");
     }
 }

@@ -28,7 +28,7 @@ use tokio::time::Sleep;
 use crate::fault::{Fault, FaultPlan, mix64};
 use crate::fleet::Fleet;
 
-/// The largest request body read (the API takes none).
+/// The largest request body read (ListDrInfos takes a small JSON body).
 const MAX_BODY: usize = 1 << 20;
 
 /// How long a truncated body waits after its first half before the
@@ -188,6 +188,8 @@ impl Lang {
 enum Route {
     /// `GET /v3/{project_id}/instances/disaster-recovery-relation`
     Relations { project_id: String },
+    /// `POST /v3/{project_id}/instances/disaster-recovery-infos`
+    Infos { project_id: String },
     /// `GET /v3/projects[?name=REGION]`
     Projects { name: Option<String> },
     /// Anything else.
@@ -196,12 +198,23 @@ enum Route {
 
 impl Route {
     fn of(method: &Method, path: &str, query: Option<&str>) -> Route {
-        if method != Method::GET {
-            return Route::Unknown;
-        }
         let Some(rest) = path.strip_prefix("/v3/") else {
             return Route::Unknown;
         };
+        let project = |suffix: &str| {
+            rest.strip_suffix(suffix)
+                .filter(|p| !p.is_empty() && !p.contains('/'))
+                .map(str::to_owned)
+        };
+        if method == Method::POST {
+            return match project("/instances/disaster-recovery-infos") {
+                Some(project_id) => Route::Infos { project_id },
+                None => Route::Unknown,
+            };
+        }
+        if method != Method::GET {
+            return Route::Unknown;
+        }
         if rest == "projects" {
             let name = query.and_then(|q| query_param(q, "name"));
             return Route::Projects { name };
@@ -216,10 +229,13 @@ impl Route {
         }
     }
 
-    /// The key whose attempts are counted for fault decisions.
-    fn fault_key(&self) -> String {
+    /// The key whose attempts are counted for fault decisions. A ListDrInfos
+    /// page has a key of its own (`infos:PROJECT:OFFSET`), so pages asked
+    /// for side by side draw the same faults whatever their interleaving.
+    fn fault_key(&self, offset: i64) -> String {
         match self {
             Route::Relations { project_id } => project_id.clone(),
+            Route::Infos { project_id } => format!("infos:{project_id}:{offset}"),
             Route::Projects { name: Some(name) } => format!("iam:{name}"),
             Route::Projects { name: None } => "iam:".to_owned(),
             Route::Unknown => String::new(),
@@ -301,7 +317,9 @@ async fn respond(
                 ),
             );
         }
-        Route::Relations { project_id } => state.count_project(project_id),
+        Route::Relations { project_id } | Route::Infos { project_id } => {
+            state.count_project(project_id)
+        }
         Route::Projects { .. } => {}
     }
 
@@ -362,7 +380,7 @@ async fn respond(
         }
     }
 
-    if let Route::Relations { project_id } = &route
+    if let Route::Relations { project_id } | Route::Infos { project_id } = &route
         && let Some(header) = parts.headers.get("x-project-id")
     {
         let header = String::from_utf8_lossy(header.as_bytes());
@@ -378,7 +396,24 @@ async fn respond(
         }
     }
 
-    let fault = state.faults.decide(&route.fault_key());
+    // A ListDrInfos body that cannot be read is refused before any fault.
+    let infos_query = match &route {
+        Route::Infos { .. } => match crate::health::parse_query(&body)
+            .and_then(|query| crate::health::check(&query).map(|()| query))
+        {
+            Ok(query) => Some(query),
+            Err(bad) => {
+                return reply(
+                    StatusCode::BAD_REQUEST,
+                    crate::health::BAD_REQUEST_CODE,
+                    lang.pick(bad.en, bad.zh),
+                );
+            }
+        },
+        _ => None,
+    };
+    let offset = infos_query.as_ref().and_then(|q| q.offset).unwrap_or(0);
+    let fault = state.faults.decide(&route.fault_key(offset));
     match fault {
         Some(Fault::TooManyRequests) => {
             let seconds = state.retry_after.as_secs().max(1);
@@ -441,6 +476,36 @@ async fn respond(
                 request_id,
             ),
         },
+        Route::Infos { project_id } => {
+            let records = match state.fleet.infos.get(project_id) {
+                Some(records) => Some(records.as_slice()),
+                None if state.fleet.projects.contains_key(project_id) => Some(&[][..]),
+                None => None,
+            };
+            match records {
+                Some(records) => {
+                    let query = infos_query.unwrap_or_default();
+                    match crate::health::page(records, &query) {
+                        Ok(page) => ok(page),
+                        Err(bad) => error(
+                            StatusCode::BAD_REQUEST,
+                            crate::health::BAD_REQUEST_CODE,
+                            lang.pick(bad.en, bad.zh),
+                            request_id,
+                        ),
+                    }
+                }
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    "DBS.280238",
+                    lang.pick(
+                        format!("The project {project_id} does not exist or has no RDS service in this region."),
+                        format!("项目 {project_id} 不存在或在该区域未开通RDS服务。"),
+                    ),
+                    request_id,
+                ),
+            }
+        }
         Route::Projects { name } => ok(projects_body(state, &parts.headers, name.as_deref())),
         Route::Unknown => unreachable_unknown(request_id),
     };
@@ -574,6 +639,19 @@ mod tests {
         );
         assert!(matches!(
             Route::of(&Method::POST, &path, None),
+            Route::Unknown
+        ));
+        let infos = format!("/v3/{p}/instances/disaster-recovery-infos");
+        assert!(
+            matches!(Route::of(&Method::POST, &infos, None), Route::Infos { project_id } if project_id == p)
+        );
+        assert!(matches!(Route::of(&get, &infos, None), Route::Unknown));
+        assert!(matches!(
+            Route::of(
+                &Method::POST,
+                "/v3//instances/disaster-recovery-infos",
+                None
+            ),
             Route::Unknown
         ));
         assert!(matches!(

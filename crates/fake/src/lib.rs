@@ -47,6 +47,19 @@
 //!   `parent_id`, `enabled: true`, `is_domain: false`, `description`,
 //!   `links`) per served project id whose captures' region is `REGION`;
 //!   none is an empty list. Without `name`, every project.
+//! - `POST /v3/{project_id}/instances/disaster-recovery-infos`
+//!   (ListDrInfos): the records of that project's ListDrInfos envelopes
+//!   (envelopes with `"operation": "ListDrInfos"`, told apart from relations
+//!   envelopes by that member, never by file name), each exactly as
+//!   recorded, filtered by the body's `id`, `status`, `master_instance_id`,
+//!   `master_region`, `slave_instance_id`, `slave_region` (exact match) and
+//!   `create_at_start`/`create_at_end` (on `time`, inclusive), sorted by
+//!   `sort_field` (`time` by default; `status`, `master_region`,
+//!   `slave_region`) in `order` (`DESC` by default), and paged by `offset`
+//!   (default 0) and `limit` (default 10): `{"total_count": MATCHES,
+//!   "instance_dr_infos": [...]}`. A project with relations but no infos
+//!   envelope answers an empty list. A page's faults are decided on a key of
+//!   its own, `infos:PROJECT_ID:OFFSET`.
 //! - Anything else (other paths, other methods): 404.
 //!
 //! Every response has a JSON `Content-Type` and a unique `X-Request-Id`
@@ -58,6 +71,7 @@
 //! |---|---|---|
 //! | 404 | `APIGW.0101` | unknown route (Huawei's gateway code) |
 //! | 404 | `DBS.280238` | a project id the fleet does not serve (the fake's own code) |
+//! | 400 | `DBS.280001` | ListDrInfos: `limit` outside 1-100, a negative `offset`, an unknown `order` or `sort_field`, or a body that is not a request object (the fake's own code; checked before faults) |
 //! | 401 | `APIGW.0301` | bad, missing or unverifiable signature, unknown AK, missing or wrong security token |
 //! | 401 | `APIGW.0303` | `X-Sdk-Date` missing, invalid or more than the maximum skew (15 min) off |
 //! | 403 | `DBS.280239` | `X-Project-Id` differs from the project id in the path (the fake's own code) |
@@ -107,6 +121,7 @@ mod error;
 mod fault;
 mod fleet;
 mod handler;
+mod health;
 mod server;
 
 pub use error::FakeError;

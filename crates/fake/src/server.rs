@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use rds_dr_model::Capture;
+use rds_dr_model::{Capture, InfosCapture};
 use rds_dr_sign::Credentials;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -53,6 +53,7 @@ impl FakeCloud {
 #[derive(Clone)]
 pub struct FakeCloudBuilder {
     captures: Vec<Capture>,
+    infos: Vec<InfosCapture>,
     fleet_paths: Vec<PathBuf>,
     credentials: Option<Credentials>,
     listen: SocketAddr,
@@ -71,6 +72,7 @@ impl Default for FakeCloudBuilder {
     fn default() -> Self {
         FakeCloudBuilder {
             captures: Vec::new(),
+            infos: Vec::new(),
             fleet_paths: Vec::new(),
             credentials: None,
             listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
@@ -92,6 +94,7 @@ impl fmt::Debug for FakeCloudBuilder {
         // Credentials' own Debug redacts the secret key and the token.
         f.debug_struct("FakeCloudBuilder")
             .field("captures", &self.captures.len())
+            .field("infos", &self.infos.len())
             .field("fleet_paths", &self.fleet_paths)
             .field("credentials", &self.credentials)
             .field("listen", &self.listen)
@@ -119,6 +122,14 @@ impl FakeCloudBuilder {
     /// Adds one capture to serve.
     pub fn capture(mut self, capture: Capture) -> Self {
         self.captures.push(capture);
+        self
+    }
+
+    /// Adds ListDrInfos captures to serve (keyed by `source.project_id`;
+    /// several captures of one project have their records concatenated in
+    /// order).
+    pub fn infos(mut self, captures: impl IntoIterator<Item = InfosCapture>) -> Self {
+        self.infos.extend(captures);
         self
     }
 
@@ -229,6 +240,7 @@ impl FakeCloudBuilder {
         }
         let FakeCloudBuilder {
             captures,
+            infos,
             fleet_paths,
             credentials,
             listen,
@@ -244,7 +256,7 @@ impl FakeCloudBuilder {
         } = self;
 
         // The only file IO: a few small files, read once before binding.
-        let fleet = load_fleet(&captures, &fleet_paths)?;
+        let fleet = load_fleet(&captures, &infos, &fleet_paths)?;
 
         let listener = TcpListener::bind(listen)
             .await
@@ -283,11 +295,21 @@ impl FakeCloudBuilder {
     }
 }
 
-fn load_fleet(captures: &[Capture], paths: &[PathBuf]) -> Result<Fleet, FakeError> {
+fn load_fleet(
+    captures: &[Capture],
+    infos: &[InfosCapture],
+    paths: &[PathBuf],
+) -> Result<Fleet, FakeError> {
     let mut entries = Vec::new();
     for (index, capture) in captures.iter().enumerate() {
         entries.push(Entry::from_capture(
             format!("capture #{}", index + 1),
+            capture,
+        )?);
+    }
+    for (index, capture) in infos.iter().enumerate() {
+        entries.push(Entry::from_infos(
+            format!("infos capture #{}", index + 1),
             capture,
         )?);
     }

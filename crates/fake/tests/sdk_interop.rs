@@ -258,3 +258,96 @@ async fn the_official_sdk_date_is_checked_against_the_server_clock() {
     assert!(skewed.status.success(), "{}", describe(&skewed));
     assert_eq!(stdout_json(&skewed)["status_code"], 401);
 }
+
+/// 347 ListDrInfos records for `P_NORTH` (times in record order).
+fn infos_list() -> rds_dr_model::InfosCapture {
+    let records: Vec<Value> = (0..347)
+        .map(|i| {
+            serde_json::json!({"id": format!("dr-{i:04}"), "status": if i % 5 == 0 { "failed" } else { "normal" },
+                "master_instance_id": format!("{i:032x}in03"), "master_region": "cn-north-4",
+                "slave_instance_id": format!("{:032x}in03", i + 5000), "slave_region": "cn-east-3",
+                "time": 1_733_000_000_000_i64 + i, "replica_state": "0",
+                "wal_write_receive_delay_in_mb": "0.5", "wal_write_replay_delay_in_mb": "1.0",
+                "wal_receive_replay_delay_in_ms": "12", "unknown_to_the_sdk": true})
+        })
+        .collect();
+    let response = serde_json::from_value(serde_json::json!({
+        "total_count": records.len(), "instance_dr_infos": records}))
+    .expect("decodes");
+    rds_dr_model::InfosCapture::new(rds_dr_model::Source::new("cn-north-4", P_NORTH), response)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_sdk_pages_through_list_dr_infos() {
+    let Some(python) = sdk_python("the_official_sdk_pages_through_list_dr_infos") else {
+        return;
+    };
+    let fake = small_fleet()
+        .infos([infos_list()])
+        .credentials(Credentials::new(AK, SK))
+        .start()
+        .await
+        .unwrap();
+    let base = [
+        "--ak",
+        AK,
+        "--sk",
+        SK,
+        "--project-id",
+        P_NORTH,
+        "--operation",
+        "ListDrInfos",
+    ];
+    let all = run_sdk(&python, &fake, &base).await;
+    assert!(all.status.success(), "{}", describe(&all));
+    let body = stdout_json(&all);
+    assert_eq!(body["pages"], 4, "{}", describe(&all));
+    assert_eq!(body["total_count"], 347);
+    let records = body["instance_dr_infos"].as_array().expect("records");
+    // The fake's default order is newest first, as the API's.
+    let ids: Vec<&str> = records.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let expected: Vec<String> = (0..347).rev().map(|i| format!("dr-{i:04}")).collect();
+    assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(records[0]["wal_write_replay_delay_in_mb"], "1.0");
+    assert_eq!(records[0]["time"], 1_733_000_000_346_i64);
+
+    // The status filter travels in the signed body.
+    let mut filtered = base.to_vec();
+    filtered.extend(["--status", "failed", "--page-size", "50"]);
+    let failed = run_sdk(&python, &fake, &filtered).await;
+    assert!(failed.status.success(), "{}", describe(&failed));
+    let body = stdout_json(&failed);
+    assert_eq!(
+        (body["total_count"].as_u64(), body["pages"].as_u64()),
+        (Some(70), Some(2))
+    );
+
+    // A project with relations but no infos: an empty list in one call.
+    let empty = run_sdk(
+        &python,
+        &fake,
+        &[
+            "--ak",
+            AK,
+            "--sk",
+            SK,
+            "--project-id",
+            P_EAST,
+            "--operation",
+            "ListDrInfos",
+        ],
+    )
+    .await;
+    assert!(empty.status.success(), "{}", describe(&empty));
+    assert_eq!(
+        stdout_json(&empty)["instance_dr_infos"],
+        serde_json::json!([])
+    );
+
+    // A limit outside 1-100 is refused with a DBS. error the SDK reads.
+    let mut bad = base.to_vec();
+    bad.extend(["--limit", "101", "--expect-error", "DBS.280001"]);
+    let refused = run_sdk(&python, &fake, &bad).await;
+    assert!(refused.status.success(), "{}", describe(&refused));
+    assert_eq!(stdout_json(&refused)["status_code"], 400);
+}

@@ -6,16 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use rds_dr_api::{
-    ApiError, BoxFuture, DrRelationsApi, ErrorKind, Language, ListDrRelationsResponse,
-    RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ErrorKind, Language, ListDrInfosResponse,
+    ListDrRelationsResponse, QueryDrInfoRequest, RequestOptions, Target,
 };
-use rds_dr_sign::{Credentials, SignableRequest, sign};
+use rds_dr_sign::Credentials;
 use serde::Deserialize;
-use tracing::Instrument;
 use url::Url;
 
 use crate::credentials::{CredentialsProvider, ENV_IAM_ENDPOINT, Environment, WallClock};
-use crate::error::{Phase, chain_message, from_reqwest, from_response, parse_retry_after};
+use crate::error::chain_message;
 use crate::regions;
 
 /// Default connect timeout (as the Python SDK).
@@ -28,6 +27,11 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_USER_AGENT: &str = concat!("rds-dr/", env!("CARGO_PKG_VERSION"));
 
 const LIST_DR_RELATIONS_PATH: &str = "instances/disaster-recovery-relation";
+const LIST_DR_INFOS_PATH: &str = "instances/disaster-recovery-infos";
+
+mod exchange;
+
+use exchange::{Outgoing, decode_error, join_path};
 
 /// A successful answer, as received: for printing the body byte for byte.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -417,15 +421,6 @@ impl fmt::Debug for HttpClient {
     }
 }
 
-/// One request to sign and send.
-struct Outgoing<'a> {
-    operation: &'static str,
-    region: &'a str,
-    url: Url,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-}
-
 #[derive(Deserialize)]
 struct ProjectsBody {
     #[serde(default)]
@@ -438,59 +433,6 @@ struct ProjectEntry {
     id: Option<String>,
     #[serde(default)]
     name: Option<String>,
-}
-
-/// Headers whose values never reach a log line.
-fn is_sensitive(name: &str) -> bool {
-    [
-        "authorization",
-        "x-security-token",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-auth-token",
-    ]
-    .iter()
-    .any(|s| name.eq_ignore_ascii_case(s))
-}
-
-/// Headers for a log line, secrets redacted.
-struct Redacted<'a>(&'a [(String, String)]);
-
-impl fmt::Display for Redacted<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (name, value)) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            if is_sensitive(name) {
-                write!(f, "{name}: REDACTED")?;
-            } else {
-                write!(f, "{name}: {value}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `host[:port]` as hyper sends it in `Host`: the port only when it is not
-/// the scheme's default (the `url` crate already drops a default port).
-fn host_header(url: &Url) -> Option<String> {
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    })
-}
-
-/// `base` with `path` (no leading `/`) appended to its path.
-fn join_path(base: &Url, path: &str) -> Url {
-    let mut url = base.clone();
-    let prefix = base.path().trim_end_matches('/');
-    url.set_path(&format!("{prefix}/{path}"));
-    url.set_query(None);
-    url.set_fragment(None);
-    url
 }
 
 impl HttpClient {
@@ -613,6 +555,8 @@ impl HttpClient {
         }
         let outgoing = Outgoing {
             operation: "KeystoneListProjects",
+            method: "GET",
+            body: Vec::new(),
             region,
             url: join_path(&base, "v3/projects"),
             query: vec![("name".to_string(), region.to_string())],
@@ -677,26 +621,12 @@ impl HttpClient {
         target: &Target,
         options: &RequestOptions,
     ) -> Result<RawResponse, ApiError> {
-        target
-            .validate()
-            .map_err(|e| ApiError::new(ErrorKind::Configuration, e.to_string()))?;
-        let base = self.rds_base_url(&target.region)?;
-        let url = join_path(
-            &base,
-            &format!("v3/{}/{LIST_DR_RELATIONS_PATH}", target.project_id),
-        );
-        regions::check_endpoint_url(&url, self.inner.insecure, "RDS endpoint")?;
+        let (url, headers) = self.regional(target, options, LIST_DR_RELATIONS_PATH)?;
         let credentials = self.inner.credentials.resolve().await?;
-        let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
-        if let Some(ua) = &self.inner.user_agent {
-            headers.push(("User-Agent".to_string(), ua.clone()));
-        }
-        if let Some(language) = options.language.or(self.inner.language) {
-            headers.push(("X-Language".to_string(), language.as_str().to_string()));
-        }
-        headers.push(("X-Project-Id".to_string(), target.project_id.clone()));
         let outgoing = Outgoing {
             operation: "ListDrRelations",
+            method: "GET",
+            body: Vec::new(),
             region: &target.region,
             url,
             query: Vec::new(),
@@ -705,244 +635,60 @@ impl HttpClient {
         self.send(outgoing, &credentials).await
     }
 
-    /// Signs and sends one GET, reads the body under the cap, maps failures.
-    async fn send(
+    /// `POST /v3/{project_id}/instances/disaster-recovery-infos` for
+    /// `target`: one page, as `query` asks, with `query` as the JSON body
+    /// (only the fields that are set), signed by its SHA-256 as the official
+    /// SDK signs it. Returns the body as received; errors as for
+    /// [`list_dr_relations_raw`](HttpClient::list_dr_relations_raw).
+    pub async fn list_dr_infos_raw(
         &self,
-        outgoing: Outgoing<'_>,
-        credentials: &Credentials,
+        target: &Target,
+        query: &QueryDrInfoRequest,
+        options: &RequestOptions,
     ) -> Result<RawResponse, ApiError> {
-        let span = tracing::debug_span!(
-            "rds_dr_http",
-            operation = outgoing.operation,
-            method = "GET",
-            url = %outgoing.url,
-            region = outgoing.region,
-            status = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
-        self.send_inner(outgoing, credentials)
-            .instrument(span)
-            .await
-    }
-
-    async fn send_inner(
-        &self,
-        outgoing: Outgoing<'_>,
-        credentials: &Credentials,
-    ) -> Result<RawResponse, ApiError> {
-        let inner = &self.inner;
-        let start = Instant::now();
-        let span = tracing::Span::current();
-        let Some(host) = host_header(&outgoing.url) else {
-            return Err(ApiError::new(
-                ErrorKind::Configuration,
-                format!("the URL `{}` has no host", outgoing.url),
-            ));
-        };
-        let path = percent_encoding::percent_decode_str(outgoing.url.path())
-            .decode_utf8_lossy()
-            .into_owned();
-        let mut url = outgoing.url.clone();
-        if !outgoing.query.is_empty() {
-            url.set_query(Some(&rds_dr_sign::canonical_query(&outgoing.query)));
-        }
-        let signable = SignableRequest {
-            method: "GET",
-            host: &host,
-            path: &path,
-            query: &outgoing.query,
-            headers: &outgoing.headers,
-            body: b"",
-        };
-        let signed = sign(&signable, credentials, (inner.clock)());
-        let mut headers = outgoing.headers.clone();
-        headers.extend(
-            signed
-                .headers
-                .iter()
-                .map(|(n, v)| ((*n).to_string(), v.clone())),
-        );
-
-        let mut request = inner.client.get(url.clone());
-        for (name, value) in &headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        tracing::debug!(url = %url, "sending");
-        tracing::trace!(host = %host, headers = %Redacted(&headers), "request headers");
-
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let error = from_reqwest(e, Phase::Send);
-                span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-                tracing::debug!(kind = %error.kind(), error = %error, "request failed");
-                return Err(error);
-            }
-        };
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        span.record("status", status.as_u16());
-        if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
-        }
-        if tracing::enabled!(tracing::Level::TRACE) {
-            let received: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            tracing::trace!(headers = %Redacted(&received), "response headers");
-        }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, (inner.clock)()));
-
-        let result = if status.is_success() {
-            self.read_body(response, status.as_u16(), false)
-                .await
-                .map(|body| RawResponse {
-                    status: status.as_u16(),
-                    request_id: request_id.clone(),
-                    body,
-                })
-                .map_err(|e| match &request_id {
-                    Some(id) => e.with_request_id(id.clone()),
-                    None => e,
-                })
-        } else {
-            // An error body is read as far as it goes: its first part is enough.
-            let body = self
-                .read_body(response, status.as_u16(), true)
-                .await
-                .unwrap_or_default();
-            Err(from_response(
-                status.as_u16(),
-                status.canonical_reason(),
-                request_id.clone(),
-                retry_after,
-                &body,
-            ))
-        };
-        let elapsed_ms = start.elapsed().as_millis() as u64;
-        span.record("elapsed_ms", elapsed_ms);
-        match &result {
-            Ok(raw) => tracing::debug!(
-                status = raw.status,
-                request_id = raw.request_id.as_deref().unwrap_or(""),
-                bytes = raw.body.len(),
-                elapsed_ms,
-                "answered"
-            ),
-            Err(e) => tracing::debug!(
-                status = e.status().unwrap_or(0),
-                code = e.code().unwrap_or(""),
-                request_id = e.request_id().unwrap_or(""),
-                kind = %e.kind(),
-                elapsed_ms,
-                "failed: {}",
-                e.message()
-            ),
-        }
-        result
-    }
-
-    /// Reads the body in chunks, stopping at the cap. With `lenient`
-    /// (error bodies), the cap and read errors end the body instead of
-    /// failing.
-    async fn read_body(
-        &self,
-        mut response: reqwest::Response,
-        status: u16,
-        lenient: bool,
-    ) -> Result<Vec<u8>, ApiError> {
-        let cap = self.inner.max_response_bytes;
-        let too_large = |what: String| {
+        let (url, headers) = self.regional(target, options, LIST_DR_INFOS_PATH)?;
+        let body = serde_json::to_vec(query).map_err(|e| {
             ApiError::new(
-                ErrorKind::Decode,
-                format!("{what} over the {cap}-byte limit (max_response_bytes); not read"),
+                ErrorKind::Configuration,
+                format!("cannot encode the ListDrInfos request body: {e}"),
             )
-            .with_status(status)
-            .with_maybe_sent(true)
+        })?;
+        let credentials = self.inner.credentials.resolve().await?;
+        let outgoing = Outgoing {
+            operation: "ListDrInfos",
+            method: "POST",
+            body,
+            region: &target.region,
+            url,
+            query: Vec::new(),
+            headers,
         };
-        if !lenient
-            && let Some(length) = response.content_length()
-            && length > cap
-        {
-            return Err(too_large(format!(
-                "the response body ({length} bytes, from Content-Length) is"
-            )));
-        }
-        let mut body = Vec::with_capacity(
-            response.content_length().unwrap_or(0).min(cap).min(1 << 20) as usize,
-        );
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = usize::try_from(cap)
-                        .unwrap_or(usize::MAX)
-                        .saturating_sub(body.len());
-                    if chunk.len() > room {
-                        if lenient {
-                            body.extend_from_slice(&chunk[..room]);
-                            return Ok(body);
-                        }
-                        return Err(too_large(format!(
-                            "the response body is (at least {} bytes)",
-                            body.len() + chunk.len()
-                        )));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(body),
-                Err(_) if lenient => return Ok(body),
-                Err(e) => {
-                    return Err(from_reqwest(
-                        e,
-                        Phase::Body {
-                            status,
-                            received: body.len(),
-                        },
-                    ));
-                }
-            }
-        }
+        self.send(outgoing, &credentials).await
     }
-}
 
-/// A Decode error for a 2xx body that is not what was expected.
-fn decode_error(raw: &RawResponse, error: &serde_json::Error, what: &str) -> ApiError {
-    let message = if raw.body.iter().all(u8::is_ascii_whitespace) {
-        format!("{what}: body is empty (HTTP {})", raw.status)
-    } else if error.is_eof() {
-        format!(
-            "{what}: body truncated at byte {} (the JSON ends early): {error}",
-            raw.body.len()
-        )
-    } else if error.is_syntax() {
-        format!("{what}: body is not JSON: {error}")
-    } else {
-        format!("{what}: body is JSON of an unexpected shape: {error}")
-    };
-    let mut api = ApiError::new(ErrorKind::Decode, message)
-        .with_status(raw.status)
-        .with_maybe_sent(true);
-    if let Some(id) = &raw.request_id {
-        api = api.with_request_id(id.clone());
+    /// The URL and headers of a regional RDS call for `target`.
+    fn regional(
+        &self,
+        target: &Target,
+        options: &RequestOptions,
+        path: &str,
+    ) -> Result<(Url, Vec<(String, String)>), ApiError> {
+        target
+            .validate()
+            .map_err(|e| ApiError::new(ErrorKind::Configuration, e.to_string()))?;
+        let base = self.rds_base_url(&target.region)?;
+        let url = join_path(&base, &format!("v3/{}/{path}", target.project_id));
+        regions::check_endpoint_url(&url, self.inner.insecure, "RDS endpoint")?;
+        let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+        if let Some(ua) = &self.inner.user_agent {
+            headers.push(("User-Agent".to_string(), ua.clone()));
+        }
+        if let Some(language) = options.language.or(self.inner.language) {
+            headers.push(("X-Language".to_string(), language.as_str().to_string()));
+        }
+        headers.push(("X-Project-Id".to_string(), target.project_id.clone()));
+        Ok((url, headers))
     }
-    api
 }
 
 impl RawResponse {
@@ -951,6 +697,12 @@ impl RawResponse {
     /// shape.
     pub fn decode(&self) -> Result<ListDrRelationsResponse, ApiError> {
         serde_json::from_slice(&self.body).map_err(|e| decode_error(self, &e, "ListDrRelations"))
+    }
+
+    /// Decodes the body as one ListDrInfos page (errors as for
+    /// [`decode`](RawResponse::decode)).
+    pub fn decode_infos(&self) -> Result<ListDrInfosResponse, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|e| decode_error(self, &e, "ListDrInfos"))
     }
 }
 
@@ -961,6 +713,19 @@ impl DrRelationsApi for HttpClient {
         options: &'a RequestOptions,
     ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
         Box::pin(async move { self.list_dr_relations_raw(target, options).await?.decode() })
+    }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            self.list_dr_infos_raw(target, query, options)
+                .await?
+                .decode_infos()
+        })
     }
 }
 
@@ -977,51 +742,5 @@ impl rds_dr_api::retry::Clock for TokioClock {
 
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         Box::pin(tokio::time::sleep(duration))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn join_and_host() {
-        let base = Url::parse("http://127.0.0.1:8080").unwrap();
-        assert_eq!(
-            join_path(&base, "v3/p/x").as_str(),
-            "http://127.0.0.1:8080/v3/p/x"
-        );
-        let base = Url::parse("https://gw.example.com/prefix/").unwrap();
-        assert_eq!(
-            join_path(&base, "v3/p").as_str(),
-            "https://gw.example.com/prefix/v3/p"
-        );
-        assert_eq!(host_header(&base).as_deref(), Some("gw.example.com"));
-        let v6 = Url::parse("http://[::1]:9000/").unwrap();
-        assert_eq!(host_header(&v6).as_deref(), Some("[::1]:9000"));
-        let default_port = Url::parse("https://rds.cn-north-4.myhuaweicloud.com:443/").unwrap();
-        assert_eq!(
-            host_header(&default_port).as_deref(),
-            Some("rds.cn-north-4.myhuaweicloud.com")
-        );
-    }
-
-    #[test]
-    fn redaction() {
-        let headers = vec![
-            (
-                "Authorization".to_string(),
-                "SDK-HMAC-SHA256 Access=AK, Signature=abc".to_string(),
-            ),
-            ("X-Security-Token".to_string(), "tok".to_string()),
-            ("X-Project-Id".to_string(), "p".to_string()),
-        ];
-        let shown = Redacted(&headers).to_string();
-        assert_eq!(
-            shown,
-            "Authorization: REDACTED, X-Security-Token: REDACTED, X-Project-Id: p"
-        );
-        let url = Url::parse("http://user:pa55@proxy.local:3128").unwrap();
-        assert!(!redacted_url(&url).contains("pa55"));
     }
 }

@@ -32,6 +32,7 @@ async fn ok_server() -> MockServer {
 fn en_us() -> RequestOptions {
     RequestOptions {
         language: Some(Language::EnUs),
+        ..Default::default()
     }
 }
 
@@ -174,6 +175,7 @@ async fn language_option_beats_the_default() {
         .unwrap();
     let zh = RequestOptions {
         language: Some(Language::ZhCn),
+        ..Default::default()
     };
     client.list_dr_relations(&target(), &zh).await.unwrap();
     list(&client).await.unwrap();

@@ -1,5 +1,6 @@
-//! The capture envelope (`fetch` writes it, every `--input` reads it) and the
-//! `REGION/PROJECT_ID` target syntax.
+//! The capture envelope (`fetch` writes it, every `--input` reads it), the
+//! operation that tells its two kinds apart, and the `REGION/PROJECT_ID`
+//! target syntax.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,6 +23,67 @@ pub struct Capture {
     /// The API body exactly as the service returned it.
     #[serde(default)]
     pub response: ListDrRelationsResponse,
+}
+
+/// Which API answered in a capture envelope: its `"operation"` member.
+///
+/// An envelope without `operation` is a ListDrRelations capture, as every
+/// capture written before ListDrInfos existed. Readers tell the kinds apart
+/// by this member, never by a file name.
+///
+/// ```
+/// use rds_dr_model::{EnvelopeOperation, Operation};
+///
+/// let old: EnvelopeOperation = serde_json::from_str(r#"{"source": {}, "response": {}}"#)?;
+/// assert_eq!(old.operation(), Operation::ListDrRelations);
+/// let infos: EnvelopeOperation =
+///     serde_json::from_str(r#"{"response": {}, "operation": "ListDrInfos"}"#)?;
+/// assert_eq!(infos.operation(), Operation::ListDrInfos);
+/// assert!(serde_json::from_str::<EnvelopeOperation>(r#"{"operation": "Other"}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `GET .../disaster-recovery-relation`: who is paired with whom.
+    #[default]
+    ListDrRelations,
+    /// `POST .../disaster-recovery-infos`: replication state and lag.
+    ListDrInfos,
+}
+
+impl Operation {
+    /// The operation id, as written in an envelope.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::ListDrRelations => "ListDrRelations",
+            Operation::ListDrInfos => "ListDrInfos",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Only the `"operation"` of an envelope (every other member skipped):
+/// read it to decide how to read the rest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct EnvelopeOperation {
+    #[serde(default)]
+    operation: Option<Operation>,
+}
+
+impl EnvelopeOperation {
+    /// The envelope's operation; [`Operation::ListDrRelations`] when absent
+    /// (or `null`).
+    pub fn operation(self) -> Operation {
+        self.operation.unwrap_or_default()
+    }
 }
 
 /// A (region, project) pair: where a capture came from, or what to query.

@@ -9,9 +9,10 @@
 use std::borrow::Borrow;
 use std::fmt;
 
-use rds_dr_model::{Capture, DrPeer, Lenient, ListDrRelationsResponse, Source, Target};
+use rds_dr_model::{Capture, ListDrRelationsResponse, Source, Target};
 
-use crate::intern::{FastMap, IdInterner, Interner, Sym};
+use crate::ids::IdInterner;
+use crate::strings::{FastMap, Interner, Sym};
 use crate::topology::Topology;
 
 /// Which side of a primary -> DR relation a record speaks for.
@@ -33,41 +34,43 @@ impl Side {
     }
 }
 
-/// A location as one claim states it; any part may be missing.
+/// A location as a claim (or a source) states it, its strings interned;
+/// any part may be missing. [`Location`](crate::Location) is its text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Loc {
+pub(crate) struct StatedLocation {
     pub(crate) region: Option<Sym>,
     pub(crate) project: Option<Sym>,
     pub(crate) name: Option<Sym>,
 }
 
-/// A location as an index in the merge's table of the distinct locations
-/// that claims state ([`Places`]): 4 bytes in every claim rather than 12.
+/// A stated location as an index in the merge's table of the distinct
+/// locations that claims state ([`LocationTable`]): 4 bytes in every claim
+/// rather than 12.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Place(u32);
+pub(crate) struct LocationId(u32);
 
 /// The distinct locations that claims state, each once.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Places {
-    locs: Vec<Loc>,
-    index: FastMap<Loc, Place>,
+pub(crate) struct LocationTable {
+    locs: Vec<StatedLocation>,
+    index: FastMap<StatedLocation, LocationId>,
 }
 
-impl Places {
-    /// `loc`'s place, added if new.
-    pub(crate) fn place(&mut self, loc: Loc) -> Place {
+impl LocationTable {
+    /// `loc`'s id, added if new.
+    pub(crate) fn id_of(&mut self, loc: StatedLocation) -> LocationId {
         let locs = &mut self.locs;
         *self.index.entry(loc).or_insert_with(|| {
             // Fewer than 2^32 distinct locations: each is made of strings
             // held in memory.
             locs.push(loc);
-            Place((locs.len() - 1) as u32)
+            LocationId((locs.len() - 1) as u32)
         })
     }
 
-    /// The location at `place`.
-    pub(crate) fn get(&self, place: Place) -> Loc {
-        self.locs[place.0 as usize]
+    /// The location `id` stands for.
+    pub(crate) fn get(&self, id: LocationId) -> StatedLocation {
+        self.locs[id.0 as usize]
     }
 }
 
@@ -79,7 +82,7 @@ pub(crate) struct RawEdge {
     pub(crate) primary: u32,
     pub(crate) dr: u32,
     pub(crate) source: u32,
-    pub(crate) peer: Place,
+    pub(crate) peer: LocationId,
     pub(crate) side: Side,
 }
 
@@ -143,7 +146,7 @@ pub struct TopologyBuilder {
     pub(crate) locals: Vec<(u32, u32)>,
     pub(crate) edges: Vec<RawEdge>,
     /// The locations that the edges' claims state.
-    pub(crate) places: Places,
+    pub(crate) places: LocationTable,
     pub(crate) selfs: Vec<RawSelf>,
     /// (node, source, capture serial) for every repeated record.
     pub(crate) dups: Vec<(u32, u32, u32)>,
@@ -164,82 +167,6 @@ impl fmt::Debug for TopologyBuilder {
             .field("edge_claims", &self.edges.len())
             .field("failed_targets", &self.failed.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// A peer object as the model decoded it.
-#[derive(Clone, Copy)]
-pub(crate) struct PeerIn<'a> {
-    pub(crate) id: Option<&'a str>,
-    pub(crate) region: Option<&'a str>,
-    pub(crate) project: Option<&'a str>,
-    pub(crate) name: Option<&'a str>,
-}
-
-/// A peer entry: an object, or something else with the decoder's complaint.
-#[derive(Clone, Copy)]
-pub(crate) enum PeerArg<'a> {
-    Object(PeerIn<'a>),
-    Bad(&'a str),
-}
-
-impl<'a> From<&'a Lenient<DrPeer>> for PeerArg<'a> {
-    fn from(peer: &'a Lenient<DrPeer>) -> Self {
-        match peer {
-            Lenient::Malformed(m) => PeerArg::Bad(&m.error),
-            Lenient::Valid(p) => PeerArg::Object(PeerIn {
-                id: p.instance_id.as_deref(),
-                region: p.region.as_deref(),
-                project: p.project_id.as_deref(),
-                name: p.project_name.as_deref(),
-            }),
-        }
-    }
-}
-
-/// What a peer entry amounts to, its id interned.
-pub(crate) enum Resolved {
-    /// No peer: `null`, or an object with every field missing or blank.
-    Absent,
-    /// A peer that cannot be used, and why.
-    Bad(String),
-    /// A usable peer: its node and the place of what the record says of its
-    /// location.
-    Valid(u32, Place),
-}
-
-/// The reason given for a record, or a peer object with other fields, that
-/// has no usable instance id.
-pub(crate) const NO_PEER_ID: &str = "has no instance_id";
-
-pub(crate) fn usable(id: Option<&str>) -> Option<&str> {
-    // A visible ASCII first byte is a first character that is not
-    // whitespace: no need to trim (the usual id starts with one).
-    id.filter(|s| {
-        s.as_bytes().first().is_some_and(|b| b.is_ascii_graphic()) || !s.trim().is_empty()
-    })
-}
-
-/// Where a peer entry sits in its record.
-#[derive(Clone, Copy)]
-pub(crate) enum Field {
-    Master,
-    Slave(usize),
-}
-
-impl Field {
-    pub(crate) fn side(self) -> Side {
-        match self {
-            Field::Master => Side::Dr,
-            Field::Slave(_) => Side::Primary,
-        }
-    }
-
-    pub(crate) fn name(self) -> String {
-        match self {
-            Field::Master => "master_instance".to_owned(),
-            Field::Slave(k) => format!("slave_instances[{k}]"),
-        }
     }
 }
 
@@ -282,27 +209,7 @@ impl TopologyBuilder {
     /// Adds an API body returned for `source` (the same as a capture).
     pub fn records(&mut self, source: &Source, response: &ListDrRelationsResponse) -> &mut Self {
         let src = self.source(&source.region, &source.project_id);
-        let first = self.begin_capture();
-        for (index, record) in response.instance_dr_relations.iter().enumerate() {
-            match record {
-                Lenient::Valid(r) => self.record(
-                    src,
-                    index,
-                    r.instance_id.as_deref(),
-                    r.master_instance.as_ref().map(PeerArg::from),
-                    r.slave_instances.iter().map(PeerArg::from),
-                ),
-                Lenient::Malformed(m) => self.malformed.push(RawMalformed {
-                    source: src,
-                    index,
-                    field: "record".to_owned(),
-                    reason: format!("is not a relation record ({})", m.error),
-                    owner: None,
-                    peers: Vec::new(),
-                }),
-            }
-        }
-        self.end_capture(first);
+        self.add_records(src, &crate::decode::model::records(response));
         self
     }
 
@@ -336,78 +243,6 @@ impl TopologyBuilder {
         })
     }
 
-    fn node(&mut self, id: &str) -> u32 {
-        self.ids.intern(id).0
-    }
-
-    /// Adds one well-formed record of the model (its peers may still be
-    /// malformed).
-    pub(crate) fn record<'a>(
-        &mut self,
-        src: u32,
-        index: usize,
-        instance_id: Option<&str>,
-        master: Option<PeerArg<'a>>,
-        slaves: impl Iterator<Item = PeerArg<'a>>,
-    ) {
-        let Some(id) = usable(instance_id) else {
-            let peers = master
-                .into_iter()
-                .chain(slaves)
-                .filter_map(|p| match p {
-                    PeerArg::Object(p) => usable(p.id).map(str::to_owned),
-                    PeerArg::Bad(_) => None,
-                })
-                .collect();
-            self.unowned(src, index, peers);
-            return;
-        };
-        let x = self.node(id);
-        self.locals.push((x, src));
-        let mut related = false;
-        if let Some(master) = master {
-            let peer = self.resolve(master);
-            related |= self.related(src, index, x, Field::Master, peer);
-        }
-        for (k, slave) in slaves.enumerate() {
-            let peer = self.resolve(slave);
-            related |= self.related(src, index, x, Field::Slave(k), peer);
-        }
-        self.close(x, src, related);
-    }
-
-    fn resolve(&mut self, peer: PeerArg<'_>) -> Resolved {
-        match peer {
-            PeerArg::Bad(error) => Resolved::Bad(format!("is not a peer object ({error})")),
-            PeerArg::Object(p) => {
-                let loc = Loc {
-                    region: self.strs.intern_opt(p.region),
-                    project: self.strs.intern_opt(p.project),
-                    name: self.strs.intern_opt(p.name),
-                };
-                match usable(p.id) {
-                    Some(id) => Resolved::Valid(self.node(id), self.places.place(loc)),
-                    None if loc == Loc::default() => Resolved::Absent,
-                    None => Resolved::Bad(NO_PEER_ID.to_owned()),
-                }
-            }
-        }
-    }
-
-    /// A record without a usable instance id; `peers` are the ids it names,
-    /// which are not added to the graph on its word alone.
-    pub(crate) fn unowned(&mut self, src: u32, index: usize, peers: Vec<String>) {
-        self.malformed.push(RawMalformed {
-            source: src,
-            index,
-            field: "instance_id".to_owned(),
-            reason: NO_PEER_ID.to_owned(),
-            owner: None,
-            peers,
-        });
-    }
-
-    /// Record `x` is in `src`.
     /// Ends adding a capture whose own records are `self.locals[from..]`
     /// (`from` from [`begin_capture`](Self::begin_capture)): notes its
     /// repeated records. `seen` is read at random, so this runs as one
@@ -430,62 +265,6 @@ impl TopologyBuilder {
             *seen = serial;
         }
     }
-
-    /// Ends record `x`: `related` tells whether it had any peer at all.
-    pub(crate) fn close(&mut self, x: u32, src: u32, related: bool) {
-        if !related {
-            self.empties.push((x, src));
-        }
-    }
-
-    /// Adds what record `x` says about one peer; returns whether there was a
-    /// peer at all.
-    pub(crate) fn related(
-        &mut self,
-        src: u32,
-        index: usize,
-        x: u32,
-        field: Field,
-        peer: Resolved,
-    ) -> bool {
-        match peer {
-            Resolved::Absent => false,
-            Resolved::Bad(reason) => {
-                self.malformed.push(RawMalformed {
-                    source: src,
-                    index,
-                    field: field.name(),
-                    reason,
-                    owner: Some(x),
-                    peers: Vec::new(),
-                });
-                true
-            }
-            Resolved::Valid(other, peer) => {
-                let side = field.side();
-                if other == x {
-                    self.selfs.push(RawSelf {
-                        node: x,
-                        source: src,
-                        side,
-                    });
-                } else {
-                    let (primary, dr) = match side {
-                        Side::Primary => (x, other),
-                        Side::Dr => (other, x),
-                    };
-                    self.edges.push(RawEdge {
-                        primary,
-                        dr,
-                        source: src,
-                        peer,
-                        side,
-                    });
-                }
-                true
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -493,14 +272,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn places_are_the_same_exactly_for_the_same_location() {
+    fn location_ids_are_the_same_exactly_for_the_same_location() {
         let mut strs = Interner::default();
-        let mut places = Places::default();
-        let mut loc = |region: Option<&str>, project: Option<&str>, name: Option<&str>| Loc {
-            region: strs.intern_opt(region),
-            project: strs.intern_opt(project),
-            name: strs.intern_opt(name),
-        };
+        let mut places = LocationTable::default();
+        let mut loc =
+            |region: Option<&str>, project: Option<&str>, name: Option<&str>| StatedLocation {
+                region: strs.intern_opt(region),
+                project: strs.intern_opt(project),
+                name: strs.intern_opt(name),
+            };
         let locs = [
             loc(None, None, None),
             loc(Some("cn-north-4"), None, None),
@@ -510,10 +290,10 @@ mod tests {
             loc(Some("cn-north-4"), Some("p1"), Some("n2")),
             loc(Some("ap-southeast-1"), Some("p1"), Some("n1")),
         ];
-        let first: Vec<Place> = locs.iter().map(|&l| places.place(l)).collect();
+        let first: Vec<LocationId> = locs.iter().map(|&l| places.id_of(l)).collect();
         // Again, in reverse: the same places, each giving back its location.
         for (&l, &p) in locs.iter().zip(&first).rev() {
-            assert_eq!(places.place(l), p);
+            assert_eq!(places.id_of(l), p);
             assert_eq!(places.get(p), l);
         }
         for (i, a) in first.iter().enumerate() {

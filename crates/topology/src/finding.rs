@@ -1,4 +1,9 @@
 //! Findings, their codes and severities, and the `check --format json` report.
+//!
+//! The codes come from one table (the `codes!` macro); each code's details are a
+//! type of [`details`].
+
+pub mod details;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -50,102 +55,117 @@ impl fmt::Display for Severity {
     }
 }
 
-/// A finding code of the contract's table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Code {
+/// The one definition of the finding codes: for each, in the contract
+/// table's order, its variant, its contract name, its severity and the type
+/// of its details (in [`details`], named like the code). It makes [`Code`]
+/// (with [`Code::ALL`], [`Code::as_str`], [`Code::severity`]) and
+/// [`Details`]. Adding a code is one line here, its details type, and its
+/// rule.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $code:ident = $name:literal, $severity:ident;)*) => {
+        /// A finding code of the contract's table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        #[non_exhaustive]
+        pub enum Code {
+            $($(#[doc = $doc])* $code,)*
+        }
+
+        impl Code {
+            /// Every code, in the contract table's order.
+            pub const ALL: [Code; [$($name),*].len()] = [$(Code::$code),*];
+
+            /// The contract's code, e.g. `unconfirmed-edge`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$code => $name,)*
+                }
+            }
+
+            /// The contract's severity for this code.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$code => Severity::$severity,)*
+                }
+            }
+        }
+
+        /// A finding's machine-readable particulars: one type per code (see
+        /// [`details`]). Serialises as that type's JSON object.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        #[non_exhaustive]
+        pub enum Details {
+            $($(#[doc = $doc])* $code(details::$code),)*
+        }
+
+        impl Details {
+            /// The code these details belong to.
+            pub fn code(&self) -> Code {
+                match self {
+                    $(Details::$code(_) => Code::$code,)*
+                }
+            }
+
+            /// The details as the JSON object a report writes.
+            pub fn to_json(&self) -> serde_json::Value {
+                match self {
+                    $(Details::$code(d) => serde_json::to_value(d),)*
+                }
+                .unwrap_or_default()
+            }
+
+            /// Reads `code`'s details from their JSON object.
+            fn from_json(code: Code, value: serde_json::Value) -> serde_json::Result<Details> {
+                match code {
+                    $(Code::$code => serde_json::from_value(value).map(Details::$code),)*
+                }
+            }
+        }
+
+        $(impl From<details::$code> for Details {
+            fn from(details: details::$code) -> Self {
+                Details::$code(details)
+            }
+        })*
+    };
+}
+
+codes! {
     /// A target could not be fetched; coverage is partial.
-    QueryFailed,
+    QueryFailed = "query-failed", Error;
     /// A record or peer without a usable `instance_id`.
-    MalformedRecord,
+    MalformedRecord = "malformed-record", Error;
     /// One side claims primary -> DR, the other side was queried and does not.
-    UnconfirmedEdge,
+    UnconfirmedEdge = "unconfirmed-edge", Error;
     /// One side claims an edge whose other side was not queried.
-    UnverifiedEdge,
+    UnverifiedEdge = "unverified-edge", Info;
     /// A DR with more than one claimed primary.
-    ConflictingPrimary,
+    ConflictingPrimary = "conflicting-primary", Error;
     /// An instance named as its own primary or DR.
-    SelfRelation,
+    SelfRelation = "self-relation", Error;
     /// Primary -> DR edges form a cycle.
-    Cycle,
+    Cycle = "cycle", Error;
     /// One instance reported with different regions or project ids.
-    LocationConflict,
+    LocationConflict = "location-conflict", Error;
     /// One instance and project id reported with different project names.
-    ProjectNameConflict,
+    ProjectNameConflict = "project-name-conflict", Warning;
     /// A DR in the same region as its primary.
-    SameRegionDr,
+    SameRegionDr = "same-region-dr", Warning;
     /// A primary with no DR outside its own region.
-    NoCrossRegionDr,
+    NoCrossRegionDr = "no-cross-region-dr", Warning;
     /// An instance that is both a DR and a primary.
-    CascadedDr,
+    CascadedDr = "cascaded-dr", Warning;
     /// One instance id in several records of one response.
-    DuplicateRecord,
+    DuplicateRecord = "duplicate-record", Warning;
     /// A record with neither `master_instance` nor any `slave_instances`.
-    EmptyRecord,
+    EmptyRecord = "empty-record", Warning;
 }
 
 impl Code {
-    /// Every code, in the contract table's order.
-    pub const ALL: [Code; 14] = [
-        Code::QueryFailed,
-        Code::MalformedRecord,
-        Code::UnconfirmedEdge,
-        Code::UnverifiedEdge,
-        Code::ConflictingPrimary,
-        Code::SelfRelation,
-        Code::Cycle,
-        Code::LocationConflict,
-        Code::ProjectNameConflict,
-        Code::SameRegionDr,
-        Code::NoCrossRegionDr,
-        Code::CascadedDr,
-        Code::DuplicateRecord,
-        Code::EmptyRecord,
-    ];
-
-    /// The contract's code, e.g. `unconfirmed-edge`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::QueryFailed => "query-failed",
-            Code::MalformedRecord => "malformed-record",
-            Code::UnconfirmedEdge => "unconfirmed-edge",
-            Code::UnverifiedEdge => "unverified-edge",
-            Code::ConflictingPrimary => "conflicting-primary",
-            Code::SelfRelation => "self-relation",
-            Code::Cycle => "cycle",
-            Code::LocationConflict => "location-conflict",
-            Code::ProjectNameConflict => "project-name-conflict",
-            Code::SameRegionDr => "same-region-dr",
-            Code::NoCrossRegionDr => "no-cross-region-dr",
-            Code::CascadedDr => "cascaded-dr",
-            Code::DuplicateRecord => "duplicate-record",
-            Code::EmptyRecord => "empty-record",
-        }
-    }
-
     /// The code for a contract name, if it is one.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
-    /// The contract's severity for this code.
-    pub fn severity(self) -> Severity {
-        match self {
-            Code::QueryFailed
-            | Code::MalformedRecord
-            | Code::UnconfirmedEdge
-            | Code::ConflictingPrimary
-            | Code::SelfRelation
-            | Code::Cycle
-            | Code::LocationConflict => Severity::Error,
-            Code::ProjectNameConflict
-            | Code::SameRegionDr
-            | Code::NoCrossRegionDr
-            | Code::CascadedDr
-            | Code::DuplicateRecord
-            | Code::EmptyRecord => Severity::Warning,
-            Code::UnverifiedEdge => Severity::Info,
-        }
     }
 }
 
@@ -159,9 +179,10 @@ impl fmt::Display for Code {
 ///
 /// Serialises as the contract's finding object:
 /// `{"code", "severity", "instances", "message", "details"}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
-    /// What kind of finding this is.
+    /// What kind of finding this is (always `details.code()` for findings
+    /// made here).
     pub code: Code,
     /// How bad it is (always `code.severity()` for findings made here).
     pub severity: Severity,
@@ -170,18 +191,16 @@ pub struct Finding {
     pub instances: Vec<String>,
     /// A sentence for people: names the instances and the sources involved.
     pub message: String,
-    /// Machine-readable particulars: always a JSON object.
-    pub details: serde_json::Value,
+    /// Machine-readable particulars, typed by code; a JSON object.
+    pub details: Details,
 }
 
 impl Finding {
-    /// A finding with the code's severity; `instances` are sorted and deduplicated.
-    pub fn new(
-        code: Code,
-        mut instances: Vec<String>,
-        message: String,
-        details: serde_json::Value,
-    ) -> Self {
+    /// A finding with its details' code and that code's severity;
+    /// `instances` are sorted and deduplicated.
+    pub fn new(details: impl Into<Details>, mut instances: Vec<String>, message: String) -> Self {
+        let details = details.into();
+        let code = details.code();
         instances.sort();
         instances.dedup();
         Finding {
@@ -194,14 +213,40 @@ impl Finding {
     }
 
     /// The report's order: severity, code name, instances, then message and
-    /// details so that the order is total.
+    /// details (as JSON text) so that the order is total.
     pub fn report_order(&self, other: &Finding) -> Ordering {
+        let json = |d: &Details| serde_json::to_string(d).unwrap_or_default();
         self.severity
             .cmp(&other.severity)
             .then_with(|| self.code.as_str().cmp(other.code.as_str()))
             .then_with(|| self.instances.cmp(&other.instances))
             .then_with(|| self.message.cmp(&other.message))
-            .then_with(|| self.details.to_string().cmp(&other.details.to_string()))
+            .then_with(|| json(&self.details).cmp(&json(&other.details)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Finding {
+    /// Reads the contract's finding object; `details` must be the object
+    /// of `code`'s details type.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            code: Code,
+            severity: Severity,
+            instances: Vec<String>,
+            message: String,
+            details: serde_json::Value,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let details =
+            Details::from_json(raw.code, raw.details).map_err(serde::de::Error::custom)?;
+        Ok(Finding {
+            code: raw.code,
+            severity: raw.severity,
+            instances: raw.instances,
+            message: raw.message,
+            details,
+        })
     }
 }
 
@@ -214,6 +259,7 @@ impl fmt::Display for Finding {
 
 /// Counts over a merged topology and its findings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Distinct (region, project) sources captured (failed targets excluded).
     pub sources: usize,

@@ -48,6 +48,7 @@ use crate::view::{EdgeStatus, Role};
 
 /// The impact of losing some regions at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Impact {
     /// The failed regions, sorted, without repeats.
     pub failed_regions: Vec<String>,
@@ -59,6 +60,7 @@ pub struct Impact {
 
 /// Counts of an [`Impact`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ImpactSummary {
     /// Primaries located in a failed region.
     pub primaries: usize,
@@ -72,6 +74,7 @@ pub struct ImpactSummary {
 
 /// What one failed region takes down.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RegionImpact {
     /// The region.
     pub region: String,
@@ -97,6 +100,7 @@ pub enum Protection {
 
 /// A primary in a failed region.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PrimaryImpact {
     /// Instance id.
     pub id: String,
@@ -116,6 +120,7 @@ pub struct PrimaryImpact {
 
 /// An instance outside the failed regions that loses a direct DR.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Degraded {
     /// Instance id.
     pub id: String,
@@ -131,6 +136,7 @@ pub struct Degraded {
 
 /// A DR as the impact report names it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[non_exhaustive]
 pub struct DrRef {
     /// Instance id.
     pub id: String,
@@ -183,7 +189,7 @@ impl Topology {
             };
             for node in 0..n {
                 let here = self.region_of(node) == Some(region);
-                let data = self.node_data(node);
+                let data = self.state(node);
                 if here {
                     entry.instances += 1;
                     match data.role {
@@ -208,7 +214,7 @@ impl Topology {
                         }
                         lost.sort();
                         remaining.sort();
-                        let loc = self.location(self.loc(data.loc));
+                        let loc = self.location(self.loc_at(data.place));
                         degraded_all.insert(node);
                         entry.degraded.push(Degraded {
                             id: self.id(node).to_owned(),
@@ -238,7 +244,7 @@ impl Topology {
     }
 
     fn dr_ref(&self, node: u32, edge: EdgeStatus, hops: usize) -> DrRef {
-        let loc = self.location(self.loc_of(node));
+        let loc = self.location(self.where_is(node));
         DrRef {
             id: self.id(node).to_owned(),
             region: loc.region.map(str::to_owned),
@@ -285,7 +291,7 @@ impl Topology {
         surviving.sort_by(by_hops);
         lost.sort_by(by_hops);
         unknown.sort_by(by_hops);
-        let loc = self.location(self.loc_of(node));
+        let loc = self.location(self.where_is(node));
         PrimaryImpact {
             id: self.id(node).to_owned(),
             project_id: loc.project_id.map(str::to_owned),

@@ -49,6 +49,16 @@
 //! - **Roles and groups.** Roles follow the edges ([`Role`]); a DR group is a
 //!   weakly connected component named by its root primary ([`Group`]).
 //!
+//! # The graph for other tools
+//!
+//! [`Topology::to_petgraph`] returns the topology as a petgraph
+//! `DiGraph<NodeView, EdgeView>` in [`Topology::view`]'s order, every edge
+//! from primary to DR, so that any of petgraph's algorithms runs on it; the
+//! crate re-exports [`petgraph`], so no version needs pinning. The example
+//! `dr_chains` loads a directory of captures and finds the longest cascade
+//! chain and the articulation points of the DR groups; `offline` builds a
+//! topology from captures made in code.
+//!
 //! # Performance
 //!
 //! [`TopologyBuilder::capture_json`] decodes a capture file with borrowed
@@ -94,21 +104,37 @@
 
 mod bucket;
 mod builder;
+mod claims;
 mod decode;
+pub mod diff;
+mod edges;
 pub mod export;
 mod finding;
+mod graph;
+mod groups;
+mod ids;
 pub mod impact;
-mod intern;
+mod locations;
+mod merge;
 mod prefetch;
+mod records;
 pub mod render;
+mod rules;
+mod strings;
 mod topology;
 pub mod view;
 
+pub use petgraph;
+
 pub use builder::{Side, TopologyBuilder};
 pub use decode::Decoded;
-pub use finding::{Code, Finding, Report, Severity, Summary};
+pub use edges::{Edge, EdgeClaim};
+pub use finding::{Code, Details, Finding, Report, Severity, Summary, details};
+pub use graph::Node;
+pub use groups::Group;
 pub use impact::{Degraded, DrRef, Impact, ImpactSummary, PrimaryImpact, Protection, RegionImpact};
-pub use topology::{
-    Edge, EdgeClaim, Group, Location, LocationClaim, Node, SourceRef, Topology, Via,
-};
+pub use locations::{Location, LocationClaim, SourceRef, Via};
+#[doc(hidden)]
+pub use merge::Threads;
+pub use topology::Topology;
 pub use view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::topology::Topology;
+
 /// An instance's place in the DR topology.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -66,7 +68,11 @@ impl fmt::Display for EdgeStatus {
 }
 
 /// One instance, as exports show it.
+///
+/// Made by [`Topology::view`]; to make one by hand, start from
+/// [`NodeView::new`] and set the location fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NodeView<'a> {
     /// Instance id: the stable id in every export.
     pub id: &'a str,
@@ -83,7 +89,10 @@ pub struct NodeView<'a> {
 }
 
 /// One primary -> DR edge, as exports show it.
+///
+/// Made by [`Topology::view`], or by hand with [`EdgeView::new`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EdgeView<'a> {
     /// The primary's instance id.
     pub source: &'a str,
@@ -96,12 +105,104 @@ pub struct EdgeView<'a> {
 }
 
 /// Everything an export needs: nodes sorted by id, edges sorted by (source, target).
+///
+/// Made by [`Topology::view`], or by hand with [`GraphView::new`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GraphView<'a> {
     /// Nodes, sorted by id.
     pub nodes: Vec<NodeView<'a>>,
     /// Edges, sorted by (source, target).
     pub edges: Vec<EdgeView<'a>>,
+}
+
+impl<'a> NodeView<'a> {
+    /// A node of unknown location (set `region`, `project_id` and
+    /// `project_name` afterwards).
+    pub fn new(id: &'a str, role: Role, group: &'a str) -> Self {
+        NodeView {
+            id,
+            region: None,
+            project_id: None,
+            project_name: None,
+            role,
+            group,
+        }
+    }
+
+    /// The same node at a location.
+    pub fn located(
+        mut self,
+        region: Option<&'a str>,
+        project_id: Option<&'a str>,
+        project_name: Option<&'a str>,
+    ) -> Self {
+        self.region = region;
+        self.project_id = project_id;
+        self.project_name = project_name;
+        self
+    }
+}
+
+impl<'a> EdgeView<'a> {
+    /// An edge from primary `source` to DR `target`.
+    pub fn new(
+        source: &'a str,
+        target: &'a str,
+        status: EdgeStatus,
+        cross_region: Option<bool>,
+    ) -> Self {
+        EdgeView {
+            source,
+            target,
+            status,
+            cross_region,
+        }
+    }
+}
+
+impl<'a> GraphView<'a> {
+    /// A view of `nodes` (to be sorted by id) and `edges` (to be sorted by
+    /// (source, target)), as given.
+    pub fn new(nodes: Vec<NodeView<'a>>, edges: Vec<EdgeView<'a>>) -> Self {
+        GraphView { nodes, edges }
+    }
+}
+
+impl Topology {
+    /// The read-only view that exports and text renderings consume: nodes
+    /// sorted by id, edges sorted by (source, target).
+    pub fn view(&self) -> GraphView<'_> {
+        let nodes = (0..self.ids.len() as u32)
+            .map(|n| {
+                let state = self.state(n);
+                let loc = self.location(self.loc_at(state.place));
+                NodeView {
+                    id: self.id_str(n),
+                    region: loc.region,
+                    project_id: loc.project_id,
+                    project_name: loc.project_name,
+                    role: state.role,
+                    group: self.id_str(self.group_state(n).root),
+                }
+            })
+            .collect();
+        let edges = self
+            .graph
+            .raw_edges()
+            .iter()
+            .map(|e| {
+                let (p, d) = (e.source().index() as u32, e.target().index() as u32);
+                EdgeView {
+                    source: self.id_str(p),
+                    target: self.id_str(d),
+                    status: e.weight.status,
+                    cross_region: self.cross_region(p, d),
+                }
+            })
+            .collect();
+        GraphView { nodes, edges }
+    }
 }
 
 impl serde::Serialize for Role {
@@ -113,5 +214,21 @@ impl serde::Serialize for Role {
 impl serde::Serialize for EdgeStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EdgeStatus {
+    /// `confirmed`, `primary-only`, `dr-only` or `unverified`.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        [
+            EdgeStatus::Confirmed,
+            EdgeStatus::PrimaryOnly,
+            EdgeStatus::DrOnly,
+            EdgeStatus::Unverified,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown edge status `{name}`")))
     }
 }

@@ -55,7 +55,7 @@ fn check_with(
     assert_eq!(sorted_got, want, "findings: {:#?}", report.findings);
     for f in &report.findings {
         assert_eq!(f.severity, f.code.severity());
-        assert!(f.details.is_object(), "{f:?}");
+        assert!(f.details.to_json().is_object(), "{f:?}");
         assert!(!f.message.is_empty());
         let mut ids = f.instances.clone();
         ids.sort();
@@ -168,7 +168,7 @@ fn query_failed() {
             && f.message.contains("HTTP 503")
     );
     assert_eq!(
-        f.details["source"],
+        f.details.to_json()["source"],
         "cn-east-3/054b61972980d4552f0bc00ac8d3f5cd"
     );
     // Near miss: nothing failed.
@@ -192,7 +192,7 @@ fn failed_target_is_not_queried() {
         .find(|f| f.code == Code::UnverifiedEdge)
         .expect("unverified");
     assert!(f.message.contains("could not be fetched"), "{}", f.message);
-    assert_eq!(f.details["other_side_failed"], true);
+    assert_eq!(f.details.to_json()["other_side_failed"], true);
 }
 
 #[test]
@@ -216,8 +216,11 @@ fn malformed_record() {
         )],
         &[("malformed-record", &["p1"])],
     );
-    assert_eq!(report.findings[0].details["field"], "slave_instances[0]");
-    assert_eq!(report.findings[0].details["index"], 0);
+    assert_eq!(
+        report.findings[0].details.to_json()["field"],
+        "slave_instances[0]"
+    );
+    assert_eq!(report.findings[0].details.to_json()["index"], 0);
     // A peer with a null instance_id, next to a good record that still counts.
     let [_, b] = pair("p1", "d1");
     check(
@@ -281,8 +284,8 @@ fn unconfirmed_edge() {
         &[("unconfirmed-edge", &["p1", "d1"])],
     );
     let f = &report.findings[0];
-    assert_eq!(f.details["claimed_by"], "primary");
-    assert_eq!(f.details["status"], "primary-only");
+    assert_eq!(f.details.to_json()["claimed_by"], "primary");
+    assert_eq!(f.details.to_json()["status"], "primary-only");
     assert!(
         f.message
             .contains(&format!("cn-north-4/{PA} says primary p1 has DR d1")),
@@ -300,7 +303,7 @@ fn unconfirmed_edge() {
         &[cap(PA, json!([])), cap(PB, json!([dr("d1", "p1", PA)]))],
         &[("unconfirmed-edge", &["p1", "d1"])],
     );
-    assert_eq!(report.findings[0].details["claimed_by"], "dr");
+    assert_eq!(report.findings[0].details.to_json()["claimed_by"], "dr");
     let t = build(
         &[cap(PA, json!([])), cap(PB, json!([dr("d1", "p1", PA)]))],
         &[],
@@ -345,8 +348,11 @@ fn conflicting_primary() {
         .iter()
         .find(|f| f.code == Code::ConflictingPrimary)
         .expect("finding");
-    assert_eq!(f.details["dr"], "d1");
-    assert_eq!(f.details["primaries"].as_array().map(Vec::len), Some(2));
+    assert_eq!(f.details.to_json()["dr"], "d1");
+    assert_eq!(
+        f.details.to_json()["primaries"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert!(f.message.contains("p1") && f.message.contains("p2"));
     // Near miss: two primaries, two DRs.
     check(
@@ -372,7 +378,7 @@ fn self_relation() {
         &[("self-relation", &["x1"])],
     );
     assert_eq!(
-        report.findings[0].details["claims"][0]["field"],
+        report.findings[0].details.to_json()["claims"][0]["field"],
         "master_instance"
     );
     let t = build(&[cap(PA, json!([dr("x1", "x1", PA)]))], &[]);
@@ -406,7 +412,7 @@ fn cycle() {
         .iter()
         .find(|f| f.code == Code::Cycle)
         .expect("cycle");
-    assert_eq!(f.details["path"], json!(["a1", "b1", "a1"]));
+    assert_eq!(f.details.to_json()["path"], json!(["a1", "b1", "a1"]));
     // Three members, in three regions.
     check(
         &[
@@ -467,7 +473,10 @@ fn location_conflict() {
         "{}",
         f.message
     );
-    assert_eq!(f.details["claims"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        f.details.to_json()["claims"].as_array().map(Vec::len),
+        Some(2)
+    );
     // The local record wins for the node's location.
     let t = build(
         &[
@@ -506,7 +515,7 @@ fn project_name_conflict() {
         ],
         &[("project-name-conflict", &["p1"])],
     );
-    assert_eq!(report.findings[0].details["project_id"], PA);
+    assert_eq!(report.findings[0].details.to_json()["project_id"], PA);
     assert_eq!(report.findings[0].severity, Severity::Warning);
     // Near miss: one peer leaves the name out.
     let mut unnamed = peer("p1", PA);
@@ -594,7 +603,7 @@ fn duplicate_record() {
         ],
         &[("duplicate-record", &["p1"])],
     );
-    assert_eq!(report.findings[0].details["records"], 2);
+    assert_eq!(report.findings[0].details.to_json()["records"], 2);
     // Near miss: one source's records split over two captures.
     check(
         &[

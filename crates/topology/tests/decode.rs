@@ -1,6 +1,9 @@
 //! `capture_json` (borrowed fast path) must mean exactly what decoding a
 //! `Capture` with the model, checking its `source` (`Source::validate`) and
-//! calling `capture` means, on any input.
+//! calling `capture` means, on any input: the same claims (every edge with
+//! every claim, every location claim of every instance), the same nodes,
+//! groups, findings and view. Fields the model does not know, added
+//! anywhere, change nothing.
 
 use proptest::prelude::*;
 use rds_dr_model::Capture;
@@ -25,12 +28,33 @@ fn both(docs: &[Vec<u8>]) -> (Option<Topology>, Option<Topology>) {
     (fast_ok.then(|| fast.build()), slow_ok.then(|| slow.build()))
 }
 
+/// Every claim of `a` and `b` is the same, and so is what they make.
+fn assert_same_topology(a: &Topology, b: &Topology) {
+    assert_eq!(a.edges().collect::<Vec<_>>(), b.edges().collect::<Vec<_>>());
+    assert_eq!(a.nodes().collect::<Vec<_>>(), b.nodes().collect::<Vec<_>>());
+    for node in a.nodes() {
+        assert_eq!(
+            a.location_claims(node.id),
+            b.location_claims(node.id),
+            "location claims about {}",
+            node.id
+        );
+    }
+    assert_eq!(
+        a.sources().collect::<Vec<_>>(),
+        b.sources().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.groups().collect::<Vec<_>>(),
+        b.groups().collect::<Vec<_>>()
+    );
+    assert_eq!(a.report(), b.report());
+    assert_eq!(a.view(), b.view());
+}
+
 fn assert_same(docs: &[Vec<u8>]) {
     match both(docs) {
-        (Some(f), Some(s)) => {
-            assert_eq!(f.report(), s.report());
-            assert_eq!(f.view(), s.view());
-        }
+        (Some(f), Some(s)) => assert_same_topology(&f, &s),
         (None, None) => {}
         (f, s) => panic!("fast ok: {}, model ok: {}", f.is_some(), s.is_some()),
     }
@@ -53,7 +77,56 @@ fn generated_fleet_with_every_defect_decodes_the_same() {
         .collect();
     assert_same(&docs);
     let (fast, _) = both(&docs);
-    assert!(fast.expect("decodes").findings().len() >= fleet.defects.len());
+    let fast = fast.expect("decodes");
+    assert!(fast.findings().len() >= fleet.defects.len());
+    // The comparison has something to compare: claims of both sides, and
+    // location claims from records and peers.
+    assert!(fast.edges().any(|e| e.claims.len() >= 2));
+    assert!(fast.nodes().any(|n| fast.location_claims(n.id).len() >= 2));
+
+    // Unknown fields on every record and peer change nothing.
+    let with_unknown: Vec<Vec<u8>> = fleet
+        .captures
+        .iter()
+        .map(|c| {
+            let mut doc = serde_json::to_value(c).expect("json");
+            add_unknown_fields(&mut doc);
+            serde_json::to_vec(&doc).expect("json")
+        })
+        .collect();
+    assert_same(&with_unknown);
+    let (unknown, _) = both(&with_unknown);
+    assert_same_topology(&fast, &unknown.expect("decodes"));
+}
+
+/// Fields the model does not know, on the envelope, the response, every
+/// record and every peer object.
+fn add_unknown_fields(doc: &mut Value) {
+    let extra = || json!({"tags": ["a", 1.5, -2, true, null, {}], "note": "say \"hi\"\n\u{e9}"});
+    let add = |v: &mut Value, k: usize| {
+        if let Some(members) = v.as_object_mut() {
+            members.insert(format!("unknown_{k}"), extra());
+            members.insert("status".to_owned(), json!("normal"));
+        }
+    };
+    add(doc, 0);
+    add(&mut doc["response"], 1);
+    if let Some(records) = doc["response"]["instance_dr_relations"].as_array_mut() {
+        for (k, record) in records.iter_mut().enumerate() {
+            if let Some(master) = record.get_mut("master_instance") {
+                add(master, k);
+            }
+            if let Some(slaves) = record
+                .get_mut("slave_instances")
+                .and_then(Value::as_array_mut)
+            {
+                for slave in slaves {
+                    add(slave, k);
+                }
+            }
+            add(record, k);
+        }
+    }
 }
 
 #[test]
@@ -150,5 +223,71 @@ proptest! {
         }
         let bytes: Vec<Vec<u8>> = docs.iter().map(|d| serde_json::to_vec(d).expect("json")).collect();
         assert_same(&bytes);
+    }
+}
+
+/// Where each object of compact JSON `bytes` opens (outside strings).
+fn object_starts(bytes: &[u8]) -> Vec<usize> {
+    let (mut in_string, mut escaped) = (false, false);
+    let mut starts = Vec::new();
+    for (at, &c) in bytes.iter().enumerate() {
+        if in_string {
+            in_string = escaped || c != b'"';
+            escaped = !escaped && c == b'\\';
+        } else if c == b'"' {
+            in_string = true;
+        } else if c == b'{' {
+            starts.push(at);
+        }
+    }
+    starts
+}
+
+/// Raw JSON values, some of which the model refuses (a number out of
+/// `f64`'s range, a lone surrogate, nesting past serde_json's limit).
+fn raw_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("-0.5".to_owned()),
+        Just("123456789012345678901234567890".to_owned()),
+        Just("1e5".to_owned()),
+        Just("1e999".to_owned()),
+        Just(r#""\ud800""#.to_owned()),
+        Just(r#""\ud83d\ude00""#.to_owned()),
+        Just(r#""a\"b\\c\u00e9""#.to_owned()),
+        Just(r#"{"instance_id": "zz", "x": [1, {}]}"#.to_owned()),
+        Just(format!("{}{}", "[".repeat(130), "]".repeat(130))),
+        "[a-f0-9]{0,8}".prop_map(|s| format!("\"{s}\"")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn unknown_fields_anywhere_decode_the_same(
+        seed in any::<u64>(),
+        inserts in proptest::collection::vec(
+            (
+                any::<prop::sample::Index>(),
+                any::<prop::sample::Index>(),
+                prop::sample::select(&["x", "status", "\u{e9}t\u{e9}", "region", "instance_id"][..]),
+                raw_value(),
+            ),
+            1..6,
+        ),
+    ) {
+        let fleet = generate(&FleetSpec::new().seed(seed).region_count(2).projects_per_region(1).primaries(4).cascaded(1));
+        let mut docs: Vec<Vec<u8>> = fleet.captures.iter().map(|c| serde_json::to_vec(c).expect("json")).collect();
+        for (which, place, key, value) in &inserts {
+            let doc = which.get_mut(&mut docs);
+            let starts = object_starts(doc);
+            let at = starts[place.index(starts.len())] + 1;
+            let comma = if doc.get(at) == Some(&b'}') { "" } else { "," };
+            let member = format!("\"{key}\":{value}{comma}");
+            doc.splice(at..at, member.into_bytes());
+        }
+        assert_same(&docs);
     }
 }

@@ -72,6 +72,7 @@ fn ten_thousand_instances_export_in_every_format() {
             Format::Svg => assert_eq!(text.matches("<g class=\"node ").count(), 10_000),
             Format::Dot => assert_eq!(text.matches(" -> ").count(), view.edges.len()),
             Format::Mermaid => assert!(text.contains("n9999[")),
+            other => panic!("no check for {other:?}: add one"),
         }
     }
     assert_eq!(render::table(&view).lines().count(), 10_002);
@@ -85,17 +86,17 @@ fn a_ten_thousand_deep_cascade_does_not_recurse() {
     let nodes = ids
         .iter()
         .enumerate()
-        .map(|(i, id)| NodeView {
-            id,
-            region: Some(export_support::REGIONS[i % 8]),
-            project_id: None,
-            project_name: None,
-            role: if i == 0 {
+        .map(|(i, id)| {
+            let role = if i == 0 {
                 Role::Primary
             } else {
                 Role::Cascaded
-            },
-            group: &ids[0],
+            };
+            NodeView::new(id, role, &ids[0]).located(
+                Some(export_support::REGIONS[i % 8]),
+                None,
+                None,
+            )
         })
         .collect();
     let edges: Vec<_> = ids

@@ -44,30 +44,24 @@ struct Owned {
 impl Owned {
     fn view(&self) -> GraphView<'_> {
         let ids: Vec<&str> = self.nodes.keys().map(String::as_str).collect();
-        GraphView {
-            nodes: self
-                .nodes
+        GraphView::new(
+            self.nodes
                 .iter()
-                .map(|(id, n)| NodeView {
-                    id,
-                    region: n.region.as_deref(),
-                    project_id: n.project_id.as_deref(),
-                    project_name: n.project_name.as_deref(),
-                    role: n.role,
-                    group: ids[n.group % ids.len()],
+                .map(|(id, n)| {
+                    NodeView::new(id, n.role, ids[n.group % ids.len()]).located(
+                        n.region.as_deref(),
+                        n.project_id.as_deref(),
+                        n.project_name.as_deref(),
+                    )
                 })
                 .collect(),
-            edges: self
-                .edges
+            self.edges
                 .iter()
-                .map(|(&(s, t), &(status, cross_region))| EdgeView {
-                    source: ids[s],
-                    target: ids[t],
-                    status,
-                    cross_region,
+                .map(|(&(s, t), &(status, cross_region))| {
+                    EdgeView::new(ids[s], ids[t], status, cross_region)
                 })
                 .collect(),
-        }
+        )
     }
 }
 

@@ -210,22 +210,9 @@ fn xml_escaping_survives_every_special_and_control_character() {
     // Every character XML treats specially, whitespace that attribute
     // normalisation would otherwise change, and forbidden control characters.
     let nasty = "<&>\"'\t\n\r\u{0}\u{1}\u{8}\u{B}\u{C}\u{1F}\u{7F}\u{85}\u{FFFE}\u{FFFF}]]>-->end";
-    let node = NodeView {
-        id: nasty,
-        region: Some(nasty),
-        project_id: Some(nasty),
-        project_name: Some(nasty),
-        role: Role::Primary,
-        group: nasty,
-    };
-    let dr = NodeView {
-        id: "z",
-        region: None,
-        project_id: None,
-        project_name: None,
-        role: Role::Dr,
-        group: nasty,
-    };
+    let node =
+        NodeView::new(nasty, Role::Primary, nasty).located(Some(nasty), Some(nasty), Some(nasty));
+    let dr = NodeView::new("z", Role::Dr, nasty);
     let v = view(vec![node, dr], &[(nasty, "z", EdgeStatus::Confirmed)]);
     let visible = xml_visible(nasty);
     assert_eq!(
@@ -454,12 +441,12 @@ fn mermaid_uses_generated_ids_and_quoted_labels() {
 #[test]
 fn edges_to_unknown_nodes_are_skipped_everywhere() {
     let mut v = fleet();
-    v.edges.push(rds_dr_topology::view::EdgeView {
-        source: A,
-        target: "not-a-node",
-        status: EdgeStatus::Confirmed,
-        cross_region: None,
-    });
+    v.edges.push(rds_dr_topology::view::EdgeView::new(
+        A,
+        "not-a-node",
+        EdgeStatus::Confirmed,
+        None,
+    ));
     let clean = fleet();
     for format in export::Format::ALL {
         assert_eq!(

@@ -9,14 +9,7 @@ use rds_dr_topology::render;
 use rds_dr_topology::view::{EdgeStatus, GraphView, NodeView, Role};
 
 fn node<'a>(id: &'a str, region: Option<&'a str>, role: Role) -> NodeView<'a> {
-    NodeView {
-        id,
-        region,
-        project_id: None,
-        project_name: None,
-        role,
-        group: id,
-    }
+    NodeView::new(id, role, id).located(region, None, None)
 }
 
 const LEGEND: &str =
@@ -161,14 +154,11 @@ fn terminal_control_characters_are_neutralised() {
     let evil = "i\u{1b}]0;owned\u{7}d\u{1b}[2J\r\n";
     let v = view(
         vec![
-            NodeView {
-                id: evil,
-                region: Some("r\u{9b}1"),
-                project_id: Some("p\u{0}"),
-                project_name: Some("n\u{8}"),
-                role: Role::Primary,
-                group: evil,
-            },
+            NodeView::new(evil, Role::Primary, evil).located(
+                Some("r\u{9b}1"),
+                Some("p\u{0}"),
+                Some("n\u{8}"),
+            ),
             node("x", None, Role::Dr),
         ],
         &[(evil, "x", EdgeStatus::Confirmed)],

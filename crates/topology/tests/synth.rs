@@ -185,7 +185,7 @@ proptest! {
         let mut want = vec![pair.0.clone(), pair.1.clone()];
         want.sort();
         prop_assert_eq!(&f.instances, &want);
-        prop_assert_eq!(&f.details["primary"], &serde_json::json!(pair.0));
-        prop_assert_eq!(&f.details["claimed_by"], &serde_json::json!(if side { "primary" } else { "dr" }));
+        prop_assert_eq!(&f.details.to_json()["primary"], &serde_json::json!(pair.0));
+        prop_assert_eq!(&f.details.to_json()["claimed_by"], &serde_json::json!(if side { "primary" } else { "dr" }));
     }
 }

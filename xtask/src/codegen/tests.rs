@@ -324,13 +324,13 @@ fn syntax_errors_and_repeated_keys_are_reported() {
         err.starts_with("invalid JSON: ") && err.contains("line"),
         "{err}"
     );
-    check_error(
-        &thing(
-            r##""name": {"type": "string", "description": "A."},
+    let err = render(&thing(
+        r##""name": {"type": "string", "description": "A."},
                "name": {"type": "string", "description": "B."}"##,
-        ),
-        "duplicate key `name` in the object at $.components.schemas.Thing.properties",
-    );
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("duplicate key `name` at line "), "{err}");
 }
 
 #[test]

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rds_dr_api::testing::ManualClock;
 use rds_dr_api::{
-    ApiError, BoxFuture, DrRelationsApi, ListDrRelationsResponse, RequestOptions, Target,
+    ApiError, BoxFuture, DrRelationsApi, ListDrInfosResponse, ListDrRelationsResponse,
+    QueryDrInfoRequest, RequestOptions, Target,
 };
 use rds_dr_model::Capture;
 
@@ -86,6 +87,21 @@ impl<A: DrRelationsApi> DrRelationsApi for Gauge<A> {
             result
         })
     }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(n, Ordering::SeqCst);
+            let result = self.inner.list_dr_infos(target, query, options).await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            result
+        })
+    }
 }
 
 /// Wraps an API so that every attempt takes `per_call` of virtual time.
@@ -106,6 +122,18 @@ impl<A: DrRelationsApi> DrRelationsApi for Slow<A> {
             self.inner.list_dr_relations(target, options).await
         })
     }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            self.clock.advance(self.per_call);
+            self.inner.list_dr_infos(target, query, options).await
+        })
+    }
 }
 
 /// Wraps an API so that each target's call stays pending a different number
@@ -119,22 +147,39 @@ impl<A: DrRelationsApi> DrRelationsApi for Jumble<A> {
         options: &'a RequestOptions,
     ) -> BoxFuture<'a, Result<ListDrRelationsResponse, ApiError>> {
         Box::pin(async move {
-            let text = target.to_string();
-            let mut left = text
-                .bytes()
-                .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-                % 10;
-            futures::future::poll_fn(|cx| {
-                if left == 0 {
-                    std::task::Poll::Ready(())
-                } else {
-                    left -= 1;
-                    cx.waker().wake_by_ref();
-                    std::task::Poll::Pending
-                }
-            })
-            .await;
+            jumble(target).await;
             self.0.list_dr_relations(target, options).await
         })
     }
+
+    fn list_dr_infos<'a>(
+        &'a self,
+        target: &'a Target,
+        query: &'a QueryDrInfoRequest,
+        options: &'a RequestOptions,
+    ) -> BoxFuture<'a, Result<ListDrInfosResponse, ApiError>> {
+        Box::pin(async move {
+            jumble(target).await;
+            self.0.list_dr_infos(target, query, options).await
+        })
+    }
+}
+
+/// Stays pending 0 to 9 polls, from the target's text.
+async fn jumble(target: &Target) {
+    let text = target.to_string();
+    let mut left = text
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 10;
+    futures::future::poll_fn(|cx| {
+        if left == 0 {
+            std::task::Poll::Ready(())
+        } else {
+            left -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
 }

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod demo;
+pub mod dr_infos;
 pub mod export;
 pub mod fake_server;
 pub mod fetch;

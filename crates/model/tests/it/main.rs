@@ -3,10 +3,12 @@
 //! - `seed`: the API page's example body;
 //! - `lenient`: unknown fields, `null`, absence, and malformed records;
 //! - `capture`: the capture envelope;
+//! - `health`: ListDrInfos bodies, their lags, the infos envelope and synthetic health;
 //! - `target`: `REGION/PROJECT_ID` parsing;
 //! - `props`: property tests (round trips, no panics on any input).
 
 mod capture;
+mod health;
 mod lenient;
 mod props;
 mod seed;

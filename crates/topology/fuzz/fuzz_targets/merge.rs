@@ -3,8 +3,9 @@
 //! The input is split at `\n~\n` into capture documents. Each is decoded
 //! twice: with the fast path (`capture_json`) and with the model
 //! (`serde_json` into `Capture`, then `capture`). Both must accept or reject
-//! it alike and build the same topology; nothing may panic; every report,
-//! view and impact must be computable and serialisable.
+//! it alike and build the same topology, claim for claim; nothing may
+//! panic; every report, view and impact must be computable and
+//! serialisable.
 //!
 //! `cargo +nightly fuzz run merge seeds -- -dict=merge.dict -max_total_time=60`
 #![no_main]
@@ -48,6 +49,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(view.nodes.len(), fast.node_count());
     assert_eq!(view.edges.len(), fast.edge_count());
     assert_eq!(slow.view(), view);
+    // Every claim, not only what the claims make.
+    assert!(fast.edges().eq(slow.edges()));
+    for node in &view.nodes {
+        assert_eq!(fast.location_claims(node.id), slow.location_claims(node.id));
+    }
     let mut slow_findings = slow.report().findings;
     // The fuzzed failure was only given to `fast`.
     let mut fast_findings = report.findings.clone();

@@ -1,33 +1,44 @@
-//! The fastest path: a scanner for captures of exactly the usual shape.
+//! A scanner for JSON of a known shape, the fastest of the decoders.
 //!
-//! Nearly every capture is compact JSON holding only the fields the API
-//! returns: strings without escapes, `null`, objects and arrays of the known
-//! fields. This scanner reads that shape in one pass (strings sixteen bytes
-//! at a time, with SSE2 on x86_64; a key and its colon compared whole with
-//! the keys the object may have), straight into a [`FlatOut`], and gives up
-//! (`None`) on anything else: an unknown or repeated field, an escape, a
-//! number, a value of an unexpected type, bad syntax, a kept string that is
-//! not UTF-8. The caller then decodes the same bytes with serde (the seed
-//! types of the parent module), which decides the unusual cases exactly as
-//! before. On a large fleet it takes about as long as `serde_json` takes to
-//! skip the same bytes into `IgnoredAny`.
+//! What it reads is described as data: each kind of object is a [`Shape`],
+//! a table of its known fields (the key as compact JSON writes it, and how
+//! its value is read) and what their values become. The scanner reads an
+//! object member by member: a known key is compared whole, with its colon,
+//! against the table first; a known field's string is handed over as bytes
+//! (strings are read sixteen bytes at a time, with SSE2 on x86_64); a field
+//! the table does not know is skipped, whatever its value (nested objects
+//! and arrays, numbers, strings with escapes), as newer API versions add
+//! fields. A second kind of answer is decoded through the same scanner by
+//! writing its tables, not a second scanner.
 //!
-//! So it never has to be right about anything unusual: whatever it accepts
-//! must be valid JSON that the serde path decodes to the same
-//! [`Flat`]; whatever it is unsure of, it rejects. The unit tests check that
-//! on mutated captures, and the `merge` fuzz target compares the whole fast
-//! path with the model on arbitrary bytes.
+//! It gives up (`None`) on anything it is unsure of: a repeated known
+//! field, an escape in a known field's string or in any key, a value of an
+//! unexpected type, bad syntax, a string that is not UTF-8, a number with
+//! an exponent or of more than [`MAX_NUMBER`] bytes, an escape that is a
+//! surrogate, nesting deeper than [`MAX_DEPTH`]. The caller then decodes
+//! the same bytes with serde, which decides the unusual cases. So it never
+//! has to be right about anything unusual: whatever it accepts must be
+//! valid UTF-8 JSON that every other decoder reads the same; whatever it is
+//! unsure of, it rejects. The unit tests check that on mutated captures,
+//! and the `merge` fuzz target compares the whole fast path with the model
+//! on arbitrary bytes.
 
-use super::{Flat, FlatOut};
-
-/// A position in JSON text. The text is not known to be UTF-8: strings
-/// are given as bytes, and whoever keeps one as text checks it (see
-/// [`FlatOut`]), so that what the scanner accepts is valid UTF-8 (outside
-/// its strings it accepts ASCII alone).
-struct Scanner<'a> {
+/// A position in JSON text. The text is not known to be UTF-8: known
+/// fields' strings are given as bytes, and whoever keeps one as text checks
+/// it; skipped strings are checked here. Outside strings the scanner
+/// accepts ASCII alone, so what it accepts is UTF-8.
+pub(super) struct Scanner<'a> {
     text: &'a [u8],
     at: usize,
 }
+
+/// How deep a skipped value may nest (serde_json refuses 128 levels).
+const MAX_DEPTH: u32 = 64;
+
+/// The longest number a skipped value may hold: the model reads every
+/// number (and refuses one out of `f64`'s range), so a skipped one must be
+/// one that no decoder refuses.
+const MAX_NUMBER: usize = 40;
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -77,36 +88,79 @@ fn first_special_swar(block: &[u8; 16]) -> Option<usize> {
     })
 }
 
-/// An object's key as compact JSON has it: quoted, then a colon.
-struct Field(&'static [u8]);
+/// How a known field's value is read.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Kind {
+    /// A string without escapes, or `null`: handed to [`Shape::text`].
+    Text,
+    /// Read by the shape itself with the scanner ([`Shape::nested`]): an
+    /// object, an array, `null`.
+    Nested,
+}
+
+/// A known field of an object.
+#[derive(Debug)]
+pub(super) struct Field {
+    /// The key as compact JSON writes it: quoted, then a colon.
+    key: &'static [u8],
+    kind: Kind,
+}
 
 impl Field {
+    /// A field whose value is a string or `null`; `key` is quoted, with its
+    /// colon (`b"\"region\":"`).
+    pub(super) const fn text(key: &'static [u8]) -> Field {
+        Field {
+            key,
+            kind: Kind::Text,
+        }
+    }
+
+    /// A field whose value the shape reads itself.
+    pub(super) const fn nested(key: &'static [u8]) -> Field {
+        Field {
+            key,
+            kind: Kind::Nested,
+        }
+    }
+
     /// The key's text.
     fn name(&self) -> &'static [u8] {
-        &self.0[1..self.0.len() - 2]
+        &self.key[1..self.key.len() - 2]
     }
 }
 
-/// Field sets, to refuse a repeated field (serde's derive refuses them).
-struct Seen(u8);
+/// A kind of object: its known fields (at most 64), and what their values
+/// become.
+pub(super) trait Shape<'a> {
+    /// The known fields, in the order answers usually have them.
+    const FIELDS: &'static [Field];
 
-impl Seen {
-    fn first(&mut self, bit: u8) -> Option<()> {
-        if self.0 & bit != 0 {
-            return None;
-        }
-        self.0 |= bit;
-        Some(())
+    /// The value of the [`Kind::Text`] field `FIELDS[field]`.
+    fn text(&mut self, field: usize, value: Option<&'a [u8]>) -> Option<()> {
+        let _ = (field, value);
+        None
+    }
+
+    /// Reads the value of the [`Kind::Nested`] field `FIELDS[field]`.
+    fn nested(&mut self, scanner: &mut Scanner<'a>, field: usize) -> Option<()> {
+        let _ = (scanner, field);
+        None
     }
 }
 
 impl<'a> Scanner<'a> {
-    fn new(text: &'a [u8]) -> Self {
+    pub(super) fn new(text: &'a [u8]) -> Self {
         Scanner { text, at: 0 }
     }
 
+    /// The length of the whole text.
+    pub(super) fn len(&self) -> usize {
+        self.text.len()
+    }
+
     /// The next byte that is not JSON whitespace (without taking it).
-    fn peek(&mut self) -> Option<u8> {
+    pub(super) fn peek(&mut self) -> Option<u8> {
         while let Some(&c) = self.text.get(self.at) {
             if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(c);
@@ -126,41 +180,54 @@ impl<'a> Scanner<'a> {
     }
 
     /// Only whitespace is left.
-    fn end(&mut self) -> Option<()> {
+    pub(super) fn end(&mut self) -> Option<()> {
         self.peek().is_none().then_some(())
     }
 
-    /// A string without escapes or control characters: sixteen bytes at a
-    /// time, looking for the first `"`, `\\` or byte below 0x20.
+    /// A string without escapes or control characters, as bytes: sixteen
+    /// bytes at a time, looking for the first `"`, `\\` or byte below 0x20.
     fn string(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.at;
+        self.skip_to_special();
+        match *self.text.get(self.at)? {
+            b'"' => {
+                let s = &self.text[start..self.at];
+                self.at += 1;
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+
+    /// Moves to the next `"`, `\\` or byte below 0x20 (or the end).
+    fn skip_to_special(&mut self) {
         let bytes = self.text;
         while let Some(block) = bytes.get(self.at..self.at + 16) {
-            if let Some(k) = first_special(block.try_into().ok()?) {
+            if let Some(k) = block.try_into().ok().and_then(first_special) {
                 self.at += k;
-                break;
+                return;
             }
             self.at += 16;
         }
-        loop {
-            match *bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
+        while let Some(&c) = bytes.get(self.at) {
+            if matches!(c, b'"' | b'\\' | 0..=0x1f) {
+                return;
             }
+            self.at += 1;
         }
-        let s = &bytes[start..self.at];
-        self.at += 1;
-        Some(s)
     }
 
     /// `null`.
-    fn null(&mut self) -> Option<()> {
+    pub(super) fn null(&mut self) -> Option<()> {
+        self.literal(b"null")
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
         self.peek()?;
         self.text[self.at..]
-            .starts_with(b"null")
-            .then(|| self.at += 4)
+            .starts_with(word)
+            .then(|| self.at += word.len())
     }
 
     /// A string or `null`.
@@ -172,39 +239,56 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object whose keys are all among `fields`: `member` reads the
-    /// value of each member after its key, given the field's index.
-    fn object<const N: usize>(
-        &mut self,
-        fields: &[Field; N],
-        mut member: impl FnMut(&mut Self, usize) -> Option<()>,
-    ) -> Option<()> {
+    /// An object of shape `S`: each known field's value to `shape`, each
+    /// unknown one skipped; a known field given twice gives up (serde's
+    /// derive refuses it).
+    #[inline]
+    pub(super) fn object<S: Shape<'a>>(&mut self, shape: &mut S) -> Option<()> {
+        let mut seen = 0u64;
         self.sequence(b'{', b'}', |sc| {
-            let field = sc.field(fields)?;
-            member(sc, field)
+            let Some(field) = sc.key(S::FIELDS)? else {
+                return sc.skip_value();
+            };
+            let bit = 1u64 << field;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match S::FIELDS[field].kind {
+                Kind::Text => {
+                    let value = sc.opt_string()?;
+                    shape.text(field, value)
+                }
+                Kind::Nested => shape.nested(sc, field),
+            }
         })
     }
 
-    /// A key among `fields` and its colon: its index.
+    /// A key and its colon: its index among `fields`, if it is one of them.
     #[inline(always)]
-    fn field<const N: usize>(&mut self, fields: &[Field; N]) -> Option<usize> {
+    fn key(&mut self, fields: &[Field]) -> Option<Option<usize>> {
         // Compact JSON: the key, quoted, and its colon, compared whole
         // (a few words each: the lengths are constants once inlined).
         let rest = &self.text[self.at..];
         for (k, field) in fields.iter().enumerate() {
-            if rest.starts_with(field.0) {
-                self.at += field.0.len();
-                return Some(k);
+            if rest.starts_with(field.key) {
+                self.at += field.key.len();
+                return Some(Some(k));
             }
         }
-        // Whitespace, or a key that is none of them.
+        // Whitespace, or a key that is none of them. A key with an escape
+        // gives up: it might spell a known one.
         let key = self.string()?;
         self.eat(b':')?;
-        fields.iter().position(|field| field.name() == key)
+        if let Some(k) = fields.iter().position(|field| field.name() == key) {
+            return Some(Some(k));
+        }
+        std::str::from_utf8(key).ok()?;
+        Some(None)
     }
 
     /// An array: `element` reads each element.
-    fn array(&mut self, element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    pub(super) fn array(&mut self, element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.sequence(b'[', b']', element)
     }
 
@@ -232,122 +316,134 @@ impl<'a> Scanner<'a> {
             }
         }
     }
-}
 
-/// A capture envelope: its source's region and project id, and its records.
-pub(super) fn capture(text: &[u8]) -> Option<(&str, &str, Flat)> {
-    let mut scanner = Scanner::new(text);
-    let mut seen = Seen(0);
-    let (mut region, mut project, mut flat) = (None, None, None);
-    const ENVELOPE: [Field; 3] = [
-        Field(b"\"source\":"),
-        Field(b"\"fetched_at\":"),
-        Field(b"\"response\":"),
-    ];
-    const SOURCE: [Field; 2] = [Field(b"\"region\":"), Field(b"\"project_id\":")];
-    scanner.object(&ENVELOPE, |sc, field| {
-        seen.first(1 << field)?;
-        match field {
-            0 => {
-                let mut fields = Seen(0);
-                sc.object(&SOURCE, |sc, field| {
-                    fields.first(1 << field)?;
-                    let value = Some(std::str::from_utf8(sc.string()?).ok()?);
-                    if field == 0 {
-                        region = value;
-                    } else {
-                        project = value;
+    /// Skips any one value (the value of a field nobody asked for), in a
+    /// loop rather than by recursion: `stack` holds a bit per open
+    /// container, set for an object.
+    fn skip_value(&mut self) -> Option<()> {
+        let (mut stack, mut depth) = (0u64, 0u32);
+        loop {
+            // A value.
+            match self.peek()? {
+                open @ (b'{' | b'[') => {
+                    self.at += 1;
+                    if depth == MAX_DEPTH {
+                        return None;
                     }
-                    Some(())
-                })
+                    depth += 1;
+                    stack = stack << 1 | u64::from(open == b'{');
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.peek()? != close {
+                        if open == b'{' {
+                            self.skip_key()?;
+                        }
+                        continue;
+                    }
+                    self.at += 1;
+                    depth -= 1;
+                    stack >>= 1;
+                }
+                b'"' => self.skip_string()?,
+                b'n' => self.literal(b"null")?,
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'-' | b'0'..=b'9' => self.skip_number()?,
+                _ => return None,
             }
-            1 => match sc.opt_string()? {
-                Some(time) => std::str::from_utf8(time).ok().map(drop),
-                None => Some(()),
-            },
-            _ => {
-                flat = Some(response_object(sc)?);
-                Some(())
+            // What follows a value: the end of its containers, or a comma.
+            loop {
+                if depth == 0 {
+                    return Some(());
+                }
+                let object = stack & 1 == 1;
+                match self.peek()? {
+                    b',' => {
+                        self.at += 1;
+                        if object {
+                            self.skip_key()?;
+                        }
+                        break;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return None,
+                }
+                self.at += 1;
+                depth -= 1;
+                stack >>= 1;
             }
         }
-    })?;
-    scanner.end()?;
-    Some((region?, project?, flat.unwrap_or_default()))
-}
+    }
 
-/// A raw API body.
-pub(super) fn response(text: &[u8]) -> Option<Flat> {
-    let mut scanner = Scanner::new(text);
-    let flat = response_object(&mut scanner)?;
-    scanner.end()?;
-    Some(flat)
-}
+    /// A key of a skipped object, and its colon.
+    fn skip_key(&mut self) -> Option<()> {
+        self.skip_string()?;
+        self.eat(b':')
+    }
 
-/// `{"instance_dr_relations": null | [record, ...]}`.
-fn response_object(sc: &mut Scanner<'_>) -> Option<Flat> {
-    let mut out = FlatOut::for_len(sc.text.len());
-    let mut seen = Seen(0);
-    sc.object(&[Field(b"\"instance_dr_relations\":")], |sc, _| {
-        seen.first(1)?;
-        if sc.peek()? == b'n' {
-            return sc.null();
+    /// A string with any escapes but surrogates, UTF-8 (checked here: it
+    /// is not kept).
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        let start = self.at;
+        loop {
+            self.skip_to_special();
+            match *self.text.get(self.at)? {
+                b'"' => break,
+                b'\\' => {
+                    let escape = *self.text.get(self.at + 1)?;
+                    self.at += 2;
+                    match escape {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            let hex = self.text.get(self.at..self.at + 4)?;
+                            let hex = std::str::from_utf8(hex).ok()?;
+                            let unit = u16::from_str_radix(hex, 16).ok()?;
+                            // `from_str_radix` takes a sign: four digits only.
+                            if !hex.bytes().all(|c| c.is_ascii_hexdigit())
+                                || (0xd800..=0xdfff).contains(&unit)
+                            {
+                                return None;
+                            }
+                            self.at += 4;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
         }
-        sc.array(|sc| record(sc, &mut out))
-    })?;
-    Some(out.flat)
-}
-
-fn record<'a>(sc: &mut Scanner<'a>, out: &mut FlatOut<'a>) -> Option<()> {
-    let start = out.flat.peers.len();
-    let mut seen = Seen(0);
-    let mut id = None;
-    let mut has_master = false;
-    const RECORD: [Field; 3] = [
-        Field(b"\"instance_id\":"),
-        Field(b"\"slave_instances\":"),
-        Field(b"\"master_instance\":"),
-    ];
-    sc.object(&RECORD, |sc, field| {
-        seen.first(1 << field)?;
-        if field == 0 {
-            id = sc.opt_string()?;
-            return Some(());
-        }
-        if sc.peek()? == b'n' {
-            return sc.null();
-        }
-        if field == 1 {
-            return sc.array(|sc| peer(sc, out));
-        }
-        peer(sc, out)?;
-        has_master = true;
-        out.master_added(start);
+        std::str::from_utf8(&self.text[start..self.at]).ok()?;
+        self.at += 1;
         Some(())
-    })?;
-    out.record(id, has_master).ok()
-}
+    }
 
-fn peer<'a>(sc: &mut Scanner<'a>, out: &mut FlatOut<'a>) -> Option<()> {
-    let mut seen = Seen(0);
-    let [mut id, mut region, mut project, mut name] = [None; 4];
-    const PEER: [Field; 4] = [
-        Field(b"\"instance_id\":"),
-        Field(b"\"region\":"),
-        Field(b"\"project_id\":"),
-        Field(b"\"project_name\":"),
-    ];
-    sc.object(&PEER, |sc, field| {
-        seen.first(1 << field)?;
-        let value = sc.opt_string()?;
-        match field {
-            0 => id = value,
-            1 => region = value,
-            2 => project = value,
-            _ => name = value,
+    /// A number without an exponent: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
+    fn skip_number(&mut self) -> Option<()> {
+        let start = self.at;
+        let digits = |sc: &mut Self| {
+            let from = sc.at;
+            while sc.text.get(sc.at).is_some_and(u8::is_ascii_digit) {
+                sc.at += 1;
+            }
+            sc.at - from
+        };
+        if self.text.get(self.at) == Some(&b'-') {
+            self.at += 1;
         }
-        Some(())
-    })?;
-    out.peer(id, region, project, name).ok()
+        let first = *self.text.get(self.at)?;
+        let whole = digits(self);
+        if whole == 0 || (first == b'0' && whole > 1) {
+            return None;
+        }
+        if self.text.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        (self.at - start <= MAX_NUMBER).then_some(())
+    }
 }
 
 #[cfg(test)]
@@ -377,5 +473,52 @@ mod tests {
                 assert_eq!(first_special_swar(&block), want, "{block:?}");
             }
         }
+    }
+
+    /// Another kind of object read through the same scanner by a table
+    /// alone, as a ListDrInfos record would be: its string fields kept,
+    /// everything else skipped.
+    #[derive(Default)]
+    struct Info<'a>([Option<&'a [u8]>; 3]);
+
+    impl<'a> Shape<'a> for Info<'a> {
+        const FIELDS: &'static [Field] = &[
+            Field::text(b"\"id\":"),
+            Field::text(b"\"status\":"),
+            Field::text(b"\"replica_state\":"),
+        ];
+
+        fn text(&mut self, field: usize, value: Option<&'a [u8]>) -> Option<()> {
+            self.0[field] = value;
+            Some(())
+        }
+    }
+
+    fn info(text: &str) -> Option<[Option<&str>; 3]> {
+        let mut scanner = Scanner::new(text.as_bytes());
+        let mut info = Info::default();
+        scanner.object(&mut info)?;
+        scanner.end()?;
+        Some(
+            info.0
+                .map(|v| v.map(|b| std::str::from_utf8(b).expect("UTF-8"))),
+        )
+    }
+
+    #[test]
+    fn a_table_of_fields_is_all_another_kind_of_object_needs() {
+        assert_eq!(
+            info(
+                r#"{"id": "r1", "time": 1765000000000, "status": "active",
+                    "wal_write_receive_delay_in_mb": "0.5", "replica_state": null,
+                    "nested": {"a": [1, -2.5, "x\"y"]}}"#
+            ),
+            Some([Some("r1"), Some("active"), None])
+        );
+        assert_eq!(info("{}"), Some([None; 3]));
+        // Repeated known fields, wrong types, an exponent: given up.
+        assert_eq!(info(r#"{"id": "a", "id": "b"}"#), None);
+        assert_eq!(info(r#"{"id": 5}"#), None);
+        assert_eq!(info(r#"{"time": 1e3}"#), None);
     }
 }

@@ -35,15 +35,11 @@
 //! use rds_dr_topology::export::{self, Format};
 //! use rds_dr_topology::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 //!
-//! let node = |id, role| NodeView {
-//!     id, region: Some("cn-north-4"), project_id: None, project_name: None, role, group: "p1",
-//! };
-//! let view = GraphView {
-//!     nodes: vec![node("d1", Role::Dr), node("p1", Role::Primary)],
-//!     edges: vec![EdgeView {
-//!         source: "p1", target: "d1", status: EdgeStatus::Confirmed, cross_region: Some(false),
-//!     }],
-//! };
+//! let node = |id, role| NodeView::new(id, role, "p1").located(Some("cn-north-4"), None, None);
+//! let view = GraphView::new(
+//!     vec![node("d1", Role::Dr), node("p1", Role::Primary)],
+//!     vec![EdgeView::new("p1", "d1", EdgeStatus::Confirmed, Some(false))],
+//! );
 //! let format: Format = "node-link".parse()?;
 //! let json: serde_json::Value = serde_json::from_str(&export::export(&view, format))?;
 //! assert_eq!(json["nodes"][1]["id"], "p1");
@@ -77,6 +73,7 @@ pub(crate) use escape::sanitize_text;
 
 /// An export format, named as on the command line (`rds-dr export --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// Graphviz DOT (`dot`).
     Dot,

@@ -11,16 +11,13 @@
 //! use rds_dr_topology::render;
 //! use rds_dr_topology::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
 //!
-//! let node = |id, region, role| NodeView {
-//!     id, region: Some(region), project_id: Some("0483b6b16e954cb88930a360d2c4e663"),
-//!     project_name: None, role, group: "p1",
+//! let node = |id, region, role| {
+//!     NodeView::new(id, role, "p1").located(Some(region), Some("0483b6b16e954cb88930a360d2c4e663"), None)
 //! };
-//! let view = GraphView {
-//!     nodes: vec![node("d1", "ap-southeast-1", Role::Dr), node("p1", "cn-north-4", Role::Primary)],
-//!     edges: vec![EdgeView {
-//!         source: "p1", target: "d1", status: EdgeStatus::Unverified, cross_region: Some(true),
-//!     }],
-//! };
+//! let view = GraphView::new(
+//!     vec![node("d1", "ap-southeast-1", Role::Dr), node("p1", "cn-north-4", Role::Primary)],
+//!     vec![EdgeView::new("p1", "d1", EdgeStatus::Unverified, Some(true))],
+//! );
 //! let tree = render::tree(&view);
 //! let lines: Vec<&str> = tree.lines().collect();
 //! assert_eq!(lines[4], "p1        cn-north-4      0483b6b1  primary");

@@ -31,14 +31,7 @@ fn node<'a>(
     role: Role,
     group: &'a str,
 ) -> NodeView<'a> {
-    NodeView {
-        id,
-        region,
-        project_id,
-        project_name,
-        role,
-        group,
-    }
+    NodeView::new(id, role, group).located(region, project_id, project_name)
 }
 
 /// Sorts nodes and edges as a `GraphView` promises and fills `cross_region`
@@ -51,18 +44,16 @@ pub fn view<'a>(
     let region = |id: &str| nodes.iter().find(|n| n.id == id).and_then(|n| n.region);
     let mut edges: Vec<EdgeView<'a>> = edges
         .iter()
-        .map(|&(source, target, status)| EdgeView {
-            source,
-            target,
-            status,
-            cross_region: match (region(source), region(target)) {
+        .map(|&(source, target, status)| {
+            let cross_region = match (region(source), region(target)) {
                 (Some(a), Some(b)) => Some(a != b),
                 _ => None,
-            },
+            };
+            EdgeView::new(source, target, status, cross_region)
         })
         .collect();
     edges.sort_by(|a, b| (a.source, a.target).cmp(&(b.source, b.target)));
-    GraphView { nodes, edges }
+    GraphView::new(nodes, edges)
 }
 
 /// Nine instances: group A (A -> A1 -> A11 cascade, A -> A2 in the same
@@ -229,14 +220,11 @@ pub fn big_fleet(ids: &[String]) -> GraphView<'_> {
                 break;
             };
             let region = REGIONS[(root + offset) % REGIONS.len()];
-            nodes.push(NodeView {
-                id,
-                region: Some(region),
-                project_id: Some("0483b6b16e954cb88930a360d2c4e663"),
-                project_name: None,
-                role,
-                group: &ids[root],
-            });
+            nodes.push(NodeView::new(id, role, &ids[root]).located(
+                Some(region),
+                Some("0483b6b16e954cb88930a360d2c4e663"),
+                None,
+            ));
             if let Some(parent) = parent {
                 k += 1;
                 edges.push((ids[root + parent].as_str(), id.as_str(), edge_status(k)));

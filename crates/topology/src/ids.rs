@@ -1,307 +1,28 @@
-//! Compact string storage: attribute strings interned to small symbols, and
-//! instance ids stored once in one sorted arena.
+//! Instance ids: the table that gives each id its node.
+//!
+//! While captures are merged, each id gets the next index as it first
+//! arrives ([`IdInterner`]); the build then sorts them, so that node `i` is
+//! the `i`-th smallest id ([`IdTable`]). Ids of the usual shape stay packed
+//! into integers throughout (`packed`), and are hashed while decoding
+//! ([`PreId`]) with a key chosen at random per process ([`id_hash`]).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
-use std::num::NonZeroU32;
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
 use crate::prefetch::prefetch;
 
-/// A fast, non-cryptographic hasher for the merge's maps and the id table
-/// (the FxHash mix, eight bytes at a time, then the murmur3 finaliser so
-/// that the low bits the tables use for buckets and the high bits of std's
-/// tags are all mixed). Input comes from the user's own captures, so
-/// flooding resistance is not worth SipHash's cost here.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct FastHash;
+mod packed;
 
-impl BuildHasher for FastHash {
-    type Hasher = FastHasher;
+use packed::{IdKey, OTHER};
 
-    fn build_hasher(&self) -> FastHasher {
-        FastHasher(0)
-    }
-}
-
-/// The hasher of [`FastHash`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FastHasher(u64);
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The murmur3 finaliser: every output bit depends on every input bit.
-        let mut z = self.0;
-        z ^= z >> 33;
-        z = z.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        z ^= z >> 33;
-        z = z.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        z ^ (z >> 33)
-    }
-}
-
-/// A `HashMap` with [`FastHash`].
-pub(crate) type FastMap<K, V> = HashMap<K, V, FastHash>;
-
-/// An interned attribute string (region, project id, project name, message).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Sym(NonZeroU32);
-
-impl Sym {
-    fn index(self) -> usize {
-        (self.0.get() - 1) as usize
-    }
-}
-
-/// Interns the few distinct attribute strings of a fleet.
-#[derive(Debug, Default)]
-pub(crate) struct Interner {
-    map: FastMap<Box<str>, Sym>,
-    strings: Vec<Box<str>>,
-}
-
-impl Interner {
-    pub(crate) fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&sym) = self.map.get(s) {
-            return sym;
-        }
-        // More than 4 billion distinct strings cannot fit in memory anyway.
-        let n = u32::try_from(self.strings.len() + 1).expect("fewer than 2^32 distinct strings");
-        let sym = Sym(NonZeroU32::new(n).expect("n >= 1"));
-        self.strings.push(s.into());
-        self.map.insert(s.into(), sym);
-        sym
-    }
-
-    /// Interns a non-blank string; blank or absent is `None`.
-    pub(crate) fn intern_opt(&mut self, s: Option<&str>) -> Option<Sym> {
-        match s {
-            Some(s) if !s.trim().is_empty() => Some(self.intern(s)),
-            _ => None,
-        }
-    }
-
-    /// The strings alone, indexable by [`Sym`], once interning is over.
-    pub(crate) fn freeze(self) -> Strings {
-        Strings(self.strings)
-    }
-}
-
-/// Interned strings after the build.
-#[derive(Debug, Default)]
-pub(crate) struct Strings(Vec<Box<str>>);
-
-impl Strings {
-    pub(crate) fn get(&self, sym: Sym) -> &str {
-        &self.0[sym.index()]
-    }
-
-    pub(crate) fn opt(&self, sym: Option<Sym>) -> Option<&str> {
-        sym.map(|s| self.get(s))
-    }
-}
-
-/// An instance id as the interner keeps it. Ids of the usual shape (32
-/// lowercase hex digits and a suffix of up to 4 lowercase letters or digits,
-/// e.g. `...in03`) are packed into the key itself: no allocation, no
-/// pointer to follow on lookup, and integer order equals text order. Other
-/// ids live in an arena; their key is `(hash, arena index, OTHER)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct IdKey {
-    hi: u64,
-    lo: u64,
-    /// Suffix bytes, big-endian, zero-padded; [`OTHER`] for an arena id.
-    suffix: u32,
-}
-
-/// Marks an arena id: no packed suffix has a 0xff byte.
-const OTHER: u32 = u32::MAX;
-
-/// The value of 16 lowercase hex digits (the first the most significant),
-/// or `None` if any byte is not one: all sixteen at once in SSE2 registers.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn hex16(digits: &[u8; 16]) -> Option<u64> {
-    use std::arch::x86_64::{
-        _mm_add_epi8, _mm_and_si128, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_cvtsi128_si64,
-        _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_packus_epi16, _mm_set1_epi8,
-        _mm_set1_epi16, _mm_setzero_si128, _mm_slli_epi16, _mm_srli_epi16,
-    };
-    // SAFETY: the load reads the sixteen bytes `digits` refers to (no
-    // alignment needed); SSE2, which every intrinsic here needs, is in
-    // every x86_64 CPU.
-    let (valid, value) = unsafe {
-        let x = _mm_loadu_si128(digits.as_ptr().cast());
-        // Signed compares: a byte of 0x80 or more is negative, in neither
-        // range.
-        let within = |low: u8, high: u8| {
-            _mm_and_si128(
-                _mm_cmpgt_epi8(x, _mm_set1_epi8(low as i8 - 1)),
-                _mm_cmplt_epi8(x, _mm_set1_epi8(high as i8 + 1)),
-            )
-        };
-        let letter = within(b'a', b'f');
-        let valid = _mm_movemask_epi8(_mm_or_si128(within(b'0', b'9'), letter));
-        // '0'..'9' are 0x30..0x39 and 'a'..'f' 0x61..0x66: the low nibble,
-        // plus 9 for a letter.
-        let nibbles = _mm_add_epi8(
-            _mm_and_si128(x, _mm_set1_epi8(0x0f)),
-            _mm_and_si128(letter, _mm_set1_epi8(9)),
-        );
-        // Each 16-bit lane holds two digits, the first in its low byte:
-        // make that byte `first << 4 | second`, then pack the lanes' low
-        // bytes into the low eight bytes, the first digits first.
-        let pairs = _mm_and_si128(
-            _mm_or_si128(_mm_slli_epi16(nibbles, 4), _mm_srli_epi16(nibbles, 8)),
-            _mm_set1_epi16(0x00ff),
-        );
-        let bytes = _mm_packus_epi16(pairs, _mm_setzero_si128());
-        (valid, _mm_cvtsi128_si64(bytes) as u64)
-    };
-    (valid == 0xffff).then(|| value.swap_bytes())
-}
-
-/// The value of 16 lowercase hex digits (the first the most significant),
-/// or `None` if any byte is not one.
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn hex16(digits: &[u8; 16]) -> Option<u64> {
-    hex16_swar(digits)
-}
-
-/// [`hex16`] as two [`hex8`], for any CPU.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn hex16_swar(digits: &[u8; 16]) -> Option<u64> {
-    let (a, c) = digits.split_at(8);
-    Some((u64::from(hex8(a)?) << 32) | u64::from(hex8(c)?))
-}
-
-/// The value of 8 lowercase hex digits (the first the most significant),
-/// or `None` if any byte is not one: eight bytes at a time in one `u64`.
-#[inline]
-fn hex8(digits: &[u8]) -> Option<u32> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let x = u64::from_be_bytes(digits.try_into().ok()?);
-    if x & HIGH != 0 {
-        return None;
-    }
-    // Every byte is below 0x80, so adding less than 0x80 to it cannot
-    // carry into the next byte; the sum's high bit tells `byte >= bound`.
-    let at_least = |bound: u64| x.wrapping_add((0x80 - bound) * ONES) & HIGH;
-    let digit = at_least(0x30) & !at_least(0x3a);
-    let letter = at_least(0x61) & !at_least(0x67);
-    if digit | letter != HIGH {
-        return None;
-    }
-    // '0'..'9' are 0x30..0x39 and 'a'..'f' 0x61..0x66: the low nibble, plus
-    // 9 for a letter.
-    let mut n = (x & (0x0f * ONES)) + (letter >> 7) * 9;
-    n = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
-    n = (n | (n >> 8)) & 0x0000_ffff_0000_ffff;
-    n = (n | (n >> 16)) & 0x0000_0000_ffff_ffff;
-    Some(n as u32)
-}
-
-/// Each byte's two lowercase hex digits.
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut table = [[0u8; 2]; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = [HEX[b >> 4], HEX[b & 0xf]];
-        b += 1;
-    }
-    table
-};
-
-impl IdKey {
-    fn pack(b: &[u8]) -> Option<IdKey> {
-        if !(32..=36).contains(&b.len()) {
-            return None;
-        }
-        let hi = hex16(b[..16].try_into().ok()?)?;
-        let lo = hex16(b[16..32].try_into().ok()?)?;
-        let mut suffix = 0u32;
-        for k in 0..4 {
-            let byte = match b.get(32 + k) {
-                Some(&c) if c.is_ascii_lowercase() || c.is_ascii_digit() => c,
-                Some(_) => return None,
-                None => 0,
-            };
-            suffix = (suffix << 8) | u32::from(byte);
-        }
-        Some(IdKey { hi, lo, suffix })
-    }
-
-    /// Writes a packed id back as text.
-    fn write_packed(&self, out: &mut String) {
-        let (buf, len) = self.packed_text();
-        // Hex digits and the ASCII suffix bytes `pack` accepted.
-        out.push_str(std::str::from_utf8(&buf[..len]).expect("packed ids are ASCII"));
-    }
-
-    /// A packed id's text: ASCII, in the first `len` bytes.
-    fn packed_text(&self) -> ([u8; 36], usize) {
-        let mut buf = [0u8; 36];
-        for (w, half) in [self.hi, self.lo].into_iter().zip(buf.chunks_exact_mut(16)) {
-            for (byte, pair) in w.to_be_bytes().into_iter().zip(half.chunks_exact_mut(2)) {
-                pair.copy_from_slice(&HEX_PAIRS[byte as usize]);
-            }
-        }
-        let mut len = 32;
-        for byte in self.suffix.to_be_bytes() {
-            if byte != 0 {
-                buf[len] = byte;
-                len += 1;
-            }
-        }
-        (buf, len)
-    }
+/// The id table's hash: foldhash, keyed with one random seed for the whole
+/// process (ids are hashed while decoding, on any thread, and looked up in
+/// the merge's table with that hash). A capture holds ids that anyone can
+/// write: under a fixed key, ids crafted to share a hash would make every
+/// insertion probe past all the earlier ones, and the merge quadratic.
+fn id_hash() -> &'static foldhash::fast::RandomState {
+    static STATE: OnceLock<foldhash::fast::RandomState> = OnceLock::new();
+    STATE.get_or_init(foldhash::fast::RandomState::default)
 }
 
 fn slice<'a>(arena: &'a str, ends: &[usize], i: usize) -> &'a str {
@@ -330,7 +51,7 @@ impl PreId {
 
     /// Prepares `id`, known not to pack, copying it to `text`.
     pub(crate) fn unpacked(id: &str, text: &mut String) -> PreId {
-        let hash = FastHash.hash_one(id);
+        let hash = id_hash().hash_one(id);
         let start = text.len() as u64;
         text.push_str(id);
         PreId {
@@ -347,7 +68,7 @@ impl PreId {
     pub(crate) fn packed(id: &[u8]) -> Option<PreId> {
         IdKey::pack(id).map(|key| PreId {
             key,
-            hash: FastHash.hash_one(key),
+            hash: id_hash().hash_one(key),
         })
     }
 
@@ -399,7 +120,9 @@ const FREE: Slot = Slot {
 /// hold the packed key itself, at most 5/8 full. A fleet's ids are random,
 /// so every probe is a cache miss: [`IdInterner::intern_all`] prefetches the
 /// slots a few ids ahead, which keeps many misses in flight instead of one.
-/// (std's and hashbrown's tables offer no way to prefetch.)
+/// (std's and hashbrown's tables offer no way to prefetch.) The hash is
+/// keyed at random per process ([`id_hash`]), so crafted ids cannot pile
+/// up on one slot.
 #[derive(Default)]
 pub(crate) struct IdInterner {
     /// How many ids there are.
@@ -418,13 +141,15 @@ impl IdInterner {
         self.len
     }
 
-    /// The index of `id`, and whether it is new.
+    /// The index of `id`, and whether it is new (the merge interns
+    /// [`PreId`]s in batches: [`intern_all`](Self::intern_all)).
+    #[cfg(test)]
     pub(crate) fn intern(&mut self, id: &str) -> (u32, bool) {
         self.reserve(1);
         match IdKey::pack(id.as_bytes()) {
-            Some(key) => self.probe(key, FastHash.hash_one(key), None),
+            Some(key) => self.probe(key, id_hash().hash_one(key), None),
             None => {
-                let hash = FastHash.hash_one(id);
+                let hash = id_hash().hash_one(id);
                 let key = IdKey {
                     hi: hash,
                     lo: 0,
@@ -454,6 +179,25 @@ impl IdInterner {
         self.slots.len().wrapping_sub(1)
     }
 
+    /// How far past its home slot each id sits, added up: the work of
+    /// looking every id up once beyond one probe each.
+    #[cfg(test)]
+    fn probes_past_home(&self) -> usize {
+        let mask = self.mask();
+        (0..self.slots.len())
+            .filter(|&at| self.slots[at].index != EMPTY)
+            .map(|at| {
+                let slot = self.slots[at];
+                let hash = if slot.suffix == OTHER {
+                    slot.hi
+                } else {
+                    id_hash().hash_one(slot.key())
+                };
+                at.wrapping_sub(hash as usize) & mask
+            })
+            .sum()
+    }
+
     /// Asks for the slot where `hash` starts probing and the one after it
     /// (a probe often goes on to the next slot): the lines that hold the
     /// first byte of each slot and of the one after them, since a slot is
@@ -481,7 +225,7 @@ impl IdInterner {
             let hash = if slot.suffix == OTHER {
                 slot.hi
             } else {
-                FastHash.hash_one(IdKey {
+                id_hash().hash_one(IdKey {
                     hi: slot.hi,
                     lo: slot.lo,
                     suffix: slot.suffix,
@@ -857,37 +601,6 @@ mod tests {
     }
 
     #[test]
-    fn hex_digits_agree_with_the_plain_rule_for_every_byte_in_every_place() {
-        let plain = |digits: &[u8]| -> Option<u64> {
-            digits.iter().try_fold(0u64, |acc, &c| {
-                let v = match c {
-                    b'0'..=b'9' => c - b'0',
-                    b'a'..=b'f' => c - b'a' + 10,
-                    _ => return None,
-                };
-                Some(acc << 4 | u64::from(v))
-            })
-        };
-        let base = *b"09af5c3e7b1d2468";
-        for place in 0..16 {
-            for byte in 0..=255u8 {
-                let mut digits = base;
-                digits[place] = byte;
-                let want = plain(&digits);
-                assert_eq!(hex16(&digits), want, "{digits:?}");
-                assert_eq!(hex16_swar(&digits), want, "{digits:?}");
-                let half = &digits[place / 8 * 8..][..8];
-                assert_eq!(hex8(half).map(u64::from), plain(half), "{half:?}");
-            }
-        }
-        assert_eq!(hex8(b"ffffffff"), Some(u32::MAX));
-        assert_eq!(hex8(b"0123abcd"), Some(0x0123_abcd));
-        assert_eq!(hex16(b"ffffffffffffffff"), Some(u64::MAX));
-        assert_eq!(hex16(b"0000000000000000"), Some(0));
-        assert_eq!(hex16(b"0123456789abcdef"), Some(0x0123_4567_89ab_cdef));
-    }
-
-    #[test]
     fn packed_ids_write_back_as_given() {
         let mut text = String::new();
         for id in [
@@ -1003,17 +716,16 @@ mod tests {
     }
 
     #[test]
-    fn fast_hash_spreads_similar_keys() {
-        use std::hash::BuildHasher;
+    fn id_hash_spreads_similar_keys() {
         // Sequential ids, as strings and as packed keys: both ends of the
         // hash must spread (4096 patterns; 10,000 random draws cover ~3770).
         for hashes in [
             (0..10_000)
-                .map(|i| FastHash.hash_one(format!("{i:032x}in03")))
+                .map(|i| id_hash().hash_one(format!("{i:032x}in03")))
                 .collect::<Vec<u64>>(),
             (0..10_000u32)
                 .map(|i| {
-                    FastHash
+                    id_hash()
                         .hash_one(IdKey::pack(format!("{i:032x}in03").as_bytes()).expect("packs"))
                 })
                 .collect(),
@@ -1036,15 +748,34 @@ mod tests {
     }
 
     #[test]
-    fn interner_dedups_and_skips_blank() {
-        let mut interner = Interner::default();
-        let a = interner.intern("x");
-        assert_eq!(interner.intern("x"), a);
-        assert_eq!(interner.intern_opt(Some("  ")), None);
-        assert_eq!(interner.intern_opt(None), None);
-        let b = interner.intern_opt(Some("y")).unwrap();
-        let strings = interner.freeze();
-        assert_eq!(strings.get(a), "x");
-        assert_eq!(strings.opt(Some(b)), Some("y"));
+    fn ids_crafted_to_collide_under_a_fixed_key_do_not_collide_here() {
+        use foldhash::fast::FixedState;
+        // Under foldhash's fixed key, whose per-hasher seed is known (in
+        // 0.1: its constant ARBITRARY3), a packed key whose first word is
+        // that seed folds to zero whatever its second word.
+        const SEED: u64 = 0x082e_fa98_ec4e_6c89;
+        const N: usize = 50_000;
+        let ids: Vec<String> = (0..N)
+            .map(|lo| format!("{SEED:016x}{lo:016x}in03"))
+            .collect();
+        let fixed = FixedState::default();
+        let key = |id: &String| IdKey::pack(id.as_bytes()).expect("packs");
+        let first = fixed.hash_one(key(&ids[0]));
+        assert!(
+            ids.iter().all(|id| fixed.hash_one(key(id)) == first),
+            "the crafted ids share one hash under the fixed key"
+        );
+        let mut table = IdInterner::default();
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(table.intern(id), (k as u32, true));
+        }
+        // Under the fixed key every id would start probing at one slot: the
+        // probes past the home slots would add up to N * (N - 1) / 2. Keyed
+        // at random, they stay a small multiple of N.
+        let probes = table.probes_past_home();
+        assert!(probes < 2 * N, "{probes} probes for {N} ids");
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(table.intern(id), (k as u32, false));
+        }
     }
 }

@@ -1,0 +1,533 @@
+//! What changed between two topologies (`rds-dr diff`, and `serve`'s events).
+//!
+//! [`diff`] compares two [`Topology`] values; [`diff_views`] compares two
+//! views and their findings, for callers that hold nothing else. Both are
+//! pure functions: no IO, no clock, and the result depends only on what the
+//! two sides contain, never on the order the captures were merged in (the
+//! topology sorts everything it shows).
+//!
+//! - **Nodes** are matched by instance id. A node only in NEW is *added*, only
+//!   in OLD *removed*, in both with some attribute different *changed*, with
+//!   one `{"path", "from", "to"}` entry per attribute (`region`,
+//!   `project_id`, `project_name`, `role`, `group`). A DR whose only relation
+//!   is removed disappears from the graph, so it is removed too.
+//! - **Edges** are matched by (source, target), changed with paths among the
+//!   edge attributes (`status`, `cross_region`).
+//! - **Findings** are matched by their identity: code, instances, and the
+//!   `source` and `operation` their details name (or, for a finding about no
+//!   instance, its whole details). A finding whose message or other details
+//!   moved (another error text for the same failed target, another lag for
+//!   the same lagging edge) is the same finding still present. One only in
+//!   NEW is *raised*, one only in OLD *resolved*, each shown as `check` shows
+//!   it.
+//!
+//! The JSON document ([`Diff`]'s `Serialize`) is the contract's:
+//!
+//! ```json
+//! {"format_version": "1",
+//!  "summary": {"nodes_added": 0, "nodes_removed": 0, "nodes_changed": 0,
+//!              "edges_added": 1, "edges_removed": 0, "edges_changed": 1,
+//!              "findings_raised": 1, "findings_resolved": 0},
+//!  "nodes": {"added": [], "removed": [], "changed": []},
+//!  "edges": {"added": [{"source": "P", "target": "D"}], "removed": [],
+//!            "changed": [{"source": "P", "target": "D2",
+//!                         "changes": [{"path": "status", "from": "confirmed", "to": "primary-only"}]}]},
+//!  "findings": {"raised": [{"code": "unconfirmed-edge", "...": "..."}], "resolved": []}}
+//! ```
+//!
+//! Every list is sorted: nodes by id, edges by (source, target), findings as
+//! `check` sorts them. [`Diff::events`] yields the same changes one by one,
+//! each serialising as `{"kind": "edge-changed", ...}` with the kinds
+//! `serve --events` writes; `Display` is the text `rds-dr diff` prints.
+//!
+//! ```
+//! use rds_dr_model::Capture;
+//! use rds_dr_topology::{Topology, diff};
+//!
+//! let capture = |drs: &str| -> Capture {
+//!     serde_json::from_str(&format!(r#"{{
+//!       "source": {{"region": "cn-north-4", "project_id": "0483b6b16e954cb88930a360d2c4e663"}},
+//!       "response": {{"instance_dr_relations": [{{"instance_id": "p1", "slave_instances": [{drs}]}}]}}}}"#))
+//!     .unwrap()
+//! };
+//! let peer = |id: &str| format!(r#"{{"instance_id": "{id}", "region": "cn-east-3",
+//!     "project_id": "054b61972980d4552f0bc00ac8d3f5cd"}}"#);
+//! let old = Topology::builder().capture(&capture(&peer("d1"))).build();
+//! let new = Topology::builder()
+//!     .capture(&capture(&format!("{},{}", peer("d1"), peer("d2"))))
+//!     .build();
+//!
+//! let changes = diff::diff(&old, &new);
+//! assert_eq!(changes.summary.edges_added, 1);
+//! assert_eq!(changes.edges.added[0].target, "d2");
+//! assert_eq!(changes.nodes.added[0].id, "d2");
+//! let kinds: Vec<&str> = changes.events().map(|e| e.kind()).collect();
+//! assert_eq!(kinds, ["node-added", "edge-added", "finding-raised"]); // d2 is unverified too
+//! let json = serde_json::to_value(&changes).unwrap();
+//! assert_eq!(json["format_version"], "1");
+//! assert_eq!(json["edges"]["added"][0], serde_json::json!({"source": "p1", "target": "d2"}));
+//! assert!(diff::diff(&new, &new).is_empty());
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::topology::Topology;
+use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
+
+mod attributes;
+mod findings;
+mod text;
+
+/// The version of the JSON document; it changes only when a reader would
+/// have to change.
+pub const FORMAT_VERSION: &str = "1";
+
+/// Everything that differs between OLD and NEW. Serialises as the
+/// contract's JSON document; `Display` writes the text of `rds-dr diff`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Diff {
+    /// Always [`FORMAT_VERSION`].
+    pub format_version: &'static str,
+    /// How many of each.
+    pub summary: DiffSummary,
+    /// Instances added, removed and changed.
+    pub nodes: NodeChanges,
+    /// Primary -> DR edges added, removed and changed.
+    pub edges: EdgeChanges,
+    /// Findings raised and resolved.
+    pub findings: FindingChanges,
+}
+
+/// The counts of a [`Diff`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DiffSummary {
+    /// Instances only in NEW.
+    pub nodes_added: usize,
+    /// Instances only in OLD.
+    pub nodes_removed: usize,
+    /// Instances in both, with some attribute different.
+    pub nodes_changed: usize,
+    /// Edges only in NEW.
+    pub edges_added: usize,
+    /// Edges only in OLD.
+    pub edges_removed: usize,
+    /// Edges in both, with some attribute different.
+    pub edges_changed: usize,
+    /// Findings only in NEW.
+    pub findings_raised: usize,
+    /// Findings only in OLD.
+    pub findings_resolved: usize,
+}
+
+/// Instances added, removed and changed, each list sorted by id.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NodeChanges {
+    /// Only in NEW.
+    pub added: Vec<NodeRef>,
+    /// Only in OLD.
+    pub removed: Vec<NodeRef>,
+    /// In both, with the attributes that differ.
+    pub changed: Vec<NodeChange>,
+}
+
+/// Edges added, removed and changed, each list sorted by (source, target).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct EdgeChanges {
+    /// Only in NEW.
+    pub added: Vec<EdgeRef>,
+    /// Only in OLD.
+    pub removed: Vec<EdgeRef>,
+    /// In both, with the attributes that differ.
+    pub changed: Vec<EdgeChange>,
+}
+
+/// Findings raised and resolved, each list in report order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct FindingChanges {
+    /// In NEW and not in OLD (as NEW has it).
+    pub raised: Vec<Finding>,
+    /// In OLD and not in NEW (as OLD had it).
+    pub resolved: Vec<Finding>,
+}
+
+/// An instance added or removed. Serialises as `{"id"}`; the region and
+/// role (as the side that has it says) are there for the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct NodeRef {
+    /// Instance id.
+    pub id: String,
+    /// Its region, if known.
+    #[serde(skip)]
+    pub region: Option<String>,
+    /// Its role.
+    #[serde(skip)]
+    pub role: Role,
+}
+
+/// An edge added or removed. Serialises as `{"source", "target"}`; the
+/// status is there for the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct EdgeRef {
+    /// The primary's instance id.
+    pub source: String,
+    /// The DR's instance id.
+    pub target: String,
+    /// Its status, as the side that has it says.
+    #[serde(skip)]
+    pub status: EdgeStatus,
+}
+
+/// An instance whose attributes differ.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct NodeChange {
+    /// Instance id.
+    pub id: String,
+    /// The attributes that differ, in the exports' attribute order.
+    pub changes: Vec<AttributeChange>,
+}
+
+/// An edge whose attributes differ.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct EdgeChange {
+    /// The primary's instance id.
+    pub source: String,
+    /// The DR's instance id.
+    pub target: String,
+    /// The attributes that differ, in the exports' attribute order.
+    pub changes: Vec<AttributeChange>,
+}
+
+/// One attribute's old and new value (`null` when unknown).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct AttributeChange {
+    /// The attribute's name, as the exports name it (`region`, `status`, ...).
+    pub path: &'static str,
+    /// In OLD.
+    pub from: serde_json::Value,
+    /// In NEW.
+    pub to: serde_json::Value,
+}
+
+/// One change, as `serve --events` writes it: serialises as the change's
+/// fields with its `kind` first, e.g.
+/// `{"kind": "edge-changed", "source", "target", "changes"}` or
+/// `{"kind": "finding-raised", "code", "severity", "instances", ...}`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// An instance only in NEW.
+    NodeAdded(&'a NodeRef),
+    /// An instance only in OLD.
+    NodeRemoved(&'a NodeRef),
+    /// An instance whose attributes differ.
+    NodeChanged(&'a NodeChange),
+    /// An edge only in NEW.
+    EdgeAdded(&'a EdgeRef),
+    /// An edge only in OLD.
+    EdgeRemoved(&'a EdgeRef),
+    /// An edge whose attributes differ.
+    EdgeChanged(&'a EdgeChange),
+    /// A finding only in NEW.
+    FindingRaised(&'a Finding),
+    /// A finding only in OLD.
+    FindingResolved(&'a Finding),
+}
+
+impl Event<'_> {
+    /// The contract's kind: `node-added`, `edge-changed`, `finding-raised`, ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::NodeAdded(_) => "node-added",
+            Event::NodeRemoved(_) => "node-removed",
+            Event::NodeChanged(_) => "node-changed",
+            Event::EdgeAdded(_) => "edge-added",
+            Event::EdgeRemoved(_) => "edge-removed",
+            Event::EdgeChanged(_) => "edge-changed",
+            Event::FindingRaised(_) => "finding-raised",
+            Event::FindingResolved(_) => "finding-resolved",
+        }
+    }
+}
+
+impl Diff {
+    /// Whether OLD and NEW are the same (nothing added, removed, changed,
+    /// raised or resolved).
+    pub fn is_empty(&self) -> bool {
+        self.summary == DiffSummary::default()
+    }
+
+    /// Every change one by one: nodes (added, removed, changed), then edges,
+    /// then findings (raised, resolved), each group in its list's order.
+    pub fn events(&self) -> impl Iterator<Item = Event<'_>> + '_ {
+        let nodes = self.nodes.added.iter().map(Event::NodeAdded).chain(
+            self.nodes
+                .removed
+                .iter()
+                .map(Event::NodeRemoved)
+                .chain(self.nodes.changed.iter().map(Event::NodeChanged)),
+        );
+        let edges = self.edges.added.iter().map(Event::EdgeAdded).chain(
+            self.edges
+                .removed
+                .iter()
+                .map(Event::EdgeRemoved)
+                .chain(self.edges.changed.iter().map(Event::EdgeChanged)),
+        );
+        let findings = self
+            .findings
+            .raised
+            .iter()
+            .map(Event::FindingRaised)
+            .chain(self.findings.resolved.iter().map(Event::FindingResolved));
+        nodes.chain(edges).chain(findings)
+    }
+}
+
+/// What changed from `old` to `new`: see the [module documentation](self).
+pub fn diff(old: &Topology, new: &Topology) -> Diff {
+    diff_views(&old.view(), old.findings(), &new.view(), new.findings())
+}
+
+/// What changed from one view and its findings to another. The views'
+/// nodes and edges may come in any order; findings too.
+pub fn diff_views(
+    old: &GraphView<'_>,
+    old_findings: &[Finding],
+    new: &GraphView<'_>,
+    new_findings: &[Finding],
+) -> Diff {
+    let nodes = diff_nodes(
+        &sorted(&old.nodes, node_order),
+        &sorted(&new.nodes, node_order),
+    );
+    let edges = diff_edges(
+        &sorted(&old.edges, edge_order),
+        &sorted(&new.edges, edge_order),
+    );
+    let findings = findings::diff_findings(old_findings, new_findings);
+    let summary = DiffSummary {
+        nodes_added: nodes.added.len(),
+        nodes_removed: nodes.removed.len(),
+        nodes_changed: nodes.changed.len(),
+        edges_added: edges.added.len(),
+        edges_removed: edges.removed.len(),
+        edges_changed: edges.changed.len(),
+        findings_raised: findings.raised.len(),
+        findings_resolved: findings.resolved.len(),
+    };
+    Diff {
+        format_version: FORMAT_VERSION,
+        summary,
+        nodes,
+        edges,
+        findings,
+    }
+}
+
+fn node_order(a: &NodeView<'_>, b: &NodeView<'_>) -> Ordering {
+    a.id.cmp(b.id)
+}
+
+fn edge_order(a: &EdgeView<'_>, b: &EdgeView<'_>) -> Ordering {
+    (a.source, a.target).cmp(&(b.source, b.target))
+}
+
+/// The items in order: borrowed as they are when already sorted (a
+/// topology's view always is), else a sorted list of references.
+fn sorted<T>(items: &[T], order: fn(&T, &T) -> Ordering) -> Vec<&T> {
+    let mut refs: Vec<&T> = items.iter().collect();
+    if !items.is_sorted_by(|a, b| order(a, b) != Ordering::Greater) {
+        refs.sort_by(|a, b| order(a, b));
+    }
+    refs
+}
+
+/// Walks two sorted lists side by side: `f(Some(old), None)` for an item
+/// only in OLD, `(None, Some(new))` only in NEW, `(Some, Some)` in both.
+fn merge_join<'v, T>(
+    old: &[&'v T],
+    new: &[&'v T],
+    order: fn(&T, &T) -> Ordering,
+    mut f: impl FnMut(Option<&'v T>, Option<&'v T>),
+) {
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let step = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => order(a, b),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        match step {
+            Ordering::Less => {
+                f(Some(old[i]), None);
+                i += 1;
+            }
+            Ordering::Greater => {
+                f(None, Some(new[j]));
+                j += 1;
+            }
+            Ordering::Equal => {
+                f(Some(old[i]), Some(new[j]));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
+fn diff_nodes(old: &[&NodeView<'_>], new: &[&NodeView<'_>]) -> NodeChanges {
+    let mut out = NodeChanges::default();
+    let node_ref = |n: &NodeView<'_>| NodeRef {
+        id: n.id.to_owned(),
+        region: n.region.map(str::to_owned),
+        role: n.role,
+    };
+    merge_join(old, new, node_order, |a, b| match (a, b) {
+        (Some(a), None) => out.removed.push(node_ref(a)),
+        (None, Some(b)) => out.added.push(node_ref(b)),
+        (Some(a), Some(b)) => {
+            let changes = attributes::node_changes(a, b);
+            if !changes.is_empty() {
+                out.changed.push(NodeChange {
+                    id: b.id.to_owned(),
+                    changes,
+                });
+            }
+        }
+        (None, None) => {}
+    });
+    out
+}
+
+fn diff_edges(old: &[&EdgeView<'_>], new: &[&EdgeView<'_>]) -> EdgeChanges {
+    let mut out = EdgeChanges::default();
+    let edge_ref = |e: &EdgeView<'_>| EdgeRef {
+        source: e.source.to_owned(),
+        target: e.target.to_owned(),
+        status: e.status,
+    };
+    merge_join(old, new, edge_order, |a, b| match (a, b) {
+        (Some(a), None) => out.removed.push(edge_ref(a)),
+        (None, Some(b)) => out.added.push(edge_ref(b)),
+        (Some(a), Some(b)) => {
+            let changes = attributes::edge_changes(a, b);
+            if !changes.is_empty() {
+                out.changed.push(EdgeChange {
+                    source: b.source.to_owned(),
+                    target: b.target.to_owned(),
+                    changes,
+                });
+            }
+        }
+        (None, None) => {}
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node<'a>(id: &'a str, region: Option<&'a str>, role: Role) -> NodeView<'a> {
+        NodeView {
+            id,
+            region,
+            project_id: None,
+            project_name: None,
+            role,
+            group: id,
+        }
+    }
+
+    fn edge<'a>(source: &'a str, target: &'a str, status: EdgeStatus) -> EdgeView<'a> {
+        EdgeView {
+            source,
+            target,
+            status,
+            cross_region: Some(true),
+        }
+    }
+
+    #[test]
+    fn unsorted_views_give_the_sorted_diff() {
+        let old = GraphView {
+            nodes: vec![
+                node("c", None, Role::Standalone),
+                node("a", Some("r1"), Role::Standalone),
+            ],
+            edges: vec![
+                edge("p", "d2", EdgeStatus::Confirmed),
+                edge("p", "d1", EdgeStatus::Confirmed),
+            ],
+        };
+        let new = GraphView {
+            nodes: vec![
+                node("b", None, Role::Standalone),
+                node("a", Some("r2"), Role::Standalone),
+            ],
+            edges: vec![
+                edge("p", "d1", EdgeStatus::Unverified),
+                edge("p", "d0", EdgeStatus::Confirmed),
+            ],
+        };
+        let d = diff_views(&old, &[], &new, &[]);
+        assert_eq!(d.nodes.added[0].id, "b");
+        assert_eq!(d.nodes.removed[0].id, "c");
+        assert_eq!(d.nodes.changed[0].id, "a");
+        assert_eq!(d.nodes.changed[0].changes[0].path, "region");
+        assert_eq!(d.nodes.changed[0].changes[0].from, "r1");
+        assert_eq!(d.nodes.changed[0].changes[0].to, "r2");
+        assert_eq!(d.edges.added[0].target, "d0");
+        assert_eq!(d.edges.removed[0].target, "d2");
+        assert_eq!(d.edges.changed[0].target, "d1");
+        assert_eq!(d.edges.changed[0].changes[0].to, "unverified");
+        let reversed = GraphView {
+            nodes: old.nodes.iter().rev().cloned().collect(),
+            edges: old.edges.iter().rev().cloned().collect(),
+        };
+        assert_eq!(diff_views(&reversed, &[], &new, &[]), d);
+    }
+
+    #[test]
+    fn events_follow_the_lists_and_serialise_with_their_kind() {
+        let old = GraphView {
+            nodes: vec![node("a", None, Role::Standalone)],
+            edges: vec![],
+        };
+        let new = GraphView {
+            nodes: vec![node("b", None, Role::Standalone)],
+            edges: vec![edge("a", "b", EdgeStatus::Confirmed)],
+        };
+        let d = diff_views(&old, &[], &new, &[]);
+        let events: Vec<serde_json::Value> = d
+            .events()
+            .map(|e| serde_json::to_value(e).expect("serialises"))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                serde_json::json!({"kind": "node-added", "id": "b"}),
+                serde_json::json!({"kind": "node-removed", "id": "a"}),
+                serde_json::json!({"kind": "edge-added", "source": "a", "target": "b"}),
+            ]
+        );
+        for (event, json) in d.events().zip(&events) {
+            assert_eq!(json["kind"], event.kind());
+        }
+    }
+}

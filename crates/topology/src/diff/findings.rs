@@ -1,0 +1,243 @@
+//! Findings raised and resolved: matched by identity, not by every byte.
+
+use std::cmp::Ordering;
+
+use super::FindingChanges;
+use crate::finding::Finding;
+
+/// What makes two findings the same finding: its code, its instances, and
+/// the source and operation its details name. A finding about no instance
+/// (a failed query, a record that is not an object) with no source is
+/// identified by its whole details.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Identity<'f> {
+    code: &'static str,
+    instances: &'f [String],
+    subject: String,
+}
+
+fn identity(finding: &Finding) -> Identity<'_> {
+    let details = serde_json::to_value(&finding.details).unwrap_or_default();
+    let named = |key: &str| {
+        details
+            .get(key)
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string())
+    };
+    let subject = match (named("source"), named("operation")) {
+        (None, None) if finding.instances.is_empty() => details.to_string(),
+        (source, operation) => format!(
+            "{}\u{0}{}",
+            source.unwrap_or_default(),
+            operation.unwrap_or_default()
+        ),
+    };
+    Identity {
+        code: finding.code.as_str(),
+        instances: &finding.instances,
+        subject,
+    }
+}
+
+/// The findings with their identities, sorted by identity, then in report
+/// order.
+fn keyed(findings: &[Finding]) -> Vec<(Identity<'_>, &Finding)> {
+    let mut keyed: Vec<(Identity<'_>, &Finding)> =
+        findings.iter().map(|f| (identity(f), f)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.report_order(b.1)));
+    keyed
+}
+
+/// The findings of `new` that `old` does not have (raised) and the other
+/// way round (resolved). Several findings with one identity are matched in
+/// pairs, identical ones first: what is left over is raised or resolved.
+pub(super) fn diff_findings(old: &[Finding], new: &[Finding]) -> FindingChanges {
+    let (old, new) = (keyed(old), keyed(new));
+    let mut out = FindingChanges::default();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => a.0.cmp(&b.0),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        // The runs of equal identity on each side (empty on the side that
+        // lacks it).
+        let run = |list: &[(Identity<'_>, &Finding)], start: usize, take: bool| {
+            let mut end = start;
+            if take {
+                while end < list.len() && list[end].0 == list[start].0 {
+                    end += 1;
+                }
+            }
+            end
+        };
+        let i_end = run(&old, i, order != Ordering::Greater);
+        let j_end = run(&new, j, order != Ordering::Less);
+        let olds: Vec<&Finding> = old[i..i_end].iter().map(|(_, f)| *f).collect();
+        let news: Vec<&Finding> = new[j..j_end].iter().map(|(_, f)| *f).collect();
+        let (resolved, raised) = unmatched(&olds, &news);
+        out.resolved.extend(resolved.into_iter().cloned());
+        out.raised.extend(raised.into_iter().cloned());
+        (i, j) = (i_end, j_end);
+    }
+    out.raised.sort_by(Finding::report_order);
+    out.resolved.sort_by(Finding::report_order);
+    out
+}
+
+/// Of findings with one identity, each list in report order: pairs
+/// identical ones, then pairs the rest in order; returns what is left of
+/// `old` and of `new`.
+fn unmatched<'f>(old: &[&'f Finding], new: &[&'f Finding]) -> (Vec<&'f Finding>, Vec<&'f Finding>) {
+    let (mut old_left, mut new_left) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => a.report_order(b),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                old_left.push(old[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                new_left.push(new[j]);
+                j += 1;
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let paired = old_left.len().min(new_left.len());
+    (old_left.split_off(paired), new_left.split_off(paired))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Code;
+    use serde_json::json;
+
+    /// A finding of `code` whose details are `details` (of the code's
+    /// details type).
+    fn finding(
+        code: Code,
+        instances: &[&str],
+        message: &str,
+        details: serde_json::Value,
+    ) -> Finding {
+        let typed: Finding = serde_json::from_value(json!({
+            "code": code, "severity": code.severity(), "instances": [],
+            "message": message, "details": details,
+        }))
+        .expect("details of the code's shape");
+        Finding::new(
+            typed.details,
+            instances.iter().map(|s| (*s).to_owned()).collect(),
+            message.to_owned(),
+        )
+    }
+
+    /// Details of a `malformed-record` at `index` of `source`.
+    fn malformed(source: &str, index: u32) -> serde_json::Value {
+        json!({"source": source, "index": index, "field": "record",
+               "reason": "is not an object", "instance_id": null})
+    }
+
+    #[test]
+    fn another_message_for_the_same_finding_is_no_change() {
+        let old = [finding(
+            Code::QueryFailed,
+            &[],
+            "HTTP 503",
+            json!({"source": "r/p", "message": "HTTP 503"}),
+        )];
+        let new = [finding(
+            Code::QueryFailed,
+            &[],
+            "timed out",
+            json!({"source": "r/p", "message": "timed out"}),
+        )];
+        let changes = diff_findings(&old, &new);
+        assert!(
+            changes.raised.is_empty() && changes.resolved.is_empty(),
+            "{changes:?}"
+        );
+    }
+
+    #[test]
+    fn another_source_or_instance_is_another_finding() {
+        let old = [
+            finding(
+                Code::QueryFailed,
+                &[],
+                "x",
+                json!({"source": "r/p1", "message": "x"}),
+            ),
+            finding(
+                Code::CascadedDr,
+                &["a"],
+                "m",
+                json!({"drs": [], "primaries": []}),
+            ),
+        ];
+        let new = [
+            finding(
+                Code::QueryFailed,
+                &[],
+                "x",
+                json!({"source": "r/p2", "message": "x"}),
+            ),
+            finding(
+                Code::CascadedDr,
+                &["b"],
+                "m",
+                json!({"drs": [], "primaries": []}),
+            ),
+        ];
+        let changes = diff_findings(&old, &new);
+        assert_eq!(changes.raised.len(), 2, "{changes:?}");
+        assert_eq!(changes.resolved.len(), 2, "{changes:?}");
+        assert_eq!(changes.raised[0].details.to_json()["source"], "r/p2");
+        assert_eq!(changes.resolved[1].instances, ["a"]);
+    }
+
+    #[test]
+    fn repeated_identities_are_counted() {
+        let record =
+            |index: u32| finding(Code::MalformedRecord, &[], "bad", malformed("r/p", index));
+        let old = [record(1), record(2)];
+        let new = [record(2), record(3), record(4)];
+        let changes = diff_findings(&old, &new);
+        // Three against two: one more, and it is one that OLD did not have.
+        assert_eq!(changes.resolved, []);
+        assert_eq!(changes.raised.len(), 1);
+        assert_ne!(changes.raised[0].details.to_json()["index"], 2);
+        let back = diff_findings(&new, &old);
+        assert_eq!(back.raised, []);
+        assert_eq!(back.resolved.len(), 1);
+    }
+
+    #[test]
+    fn a_finding_about_nothing_is_known_by_its_details() {
+        // Details that name no source (every instance-less finding made
+        // today names one; the fallback still holds for others).
+        let about_nothing = |path: &str| {
+            finding(
+                Code::Cycle,
+                &[],
+                "bad",
+                json!({"members": [], "path": [path]}),
+            )
+        };
+        let old = [about_nothing("a")];
+        let new = [about_nothing("b")];
+        let changes = diff_findings(&old, &new);
+        assert_eq!((changes.raised.len(), changes.resolved.len()), (1, 1));
+    }
+}

@@ -1,0 +1,110 @@
+//! `docs/findings.md` states each code's details: every code has a section
+//! whose `*Details:*` object names exactly the keys its findings carry.
+
+use std::collections::BTreeSet;
+
+use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_topology::{Code, Finding, Topology};
+
+/// The top-level keys of the first `{...}` after `*Details:* ` in `section`.
+fn documented_keys(section: &str) -> Option<BTreeSet<String>> {
+    let at = section.find("*Details:* `")? + "*Details:* `".len();
+    let mut keys = BTreeSet::new();
+    let mut depth = 0;
+    let mut chars = section[at..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(keys);
+                }
+            }
+            '"' => {
+                let key: String = chars.by_ref().take_while(|&c| c != '"').collect();
+                if depth == 1 {
+                    keys.insert(key);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// One finding of every code.
+fn one_of_each() -> Vec<Finding> {
+    let fleet = generate(
+        &FleetSpec::new()
+            .seed(5)
+            .region_count(3)
+            .projects_per_region(2)
+            .primaries(60)
+            .cascaded(3)
+            .every_defect(1),
+    );
+    let mut builder = Topology::builder();
+    for c in &fleet.captures {
+        builder.capture(c);
+    }
+    builder.failed_target(
+        "xx-nowhere-1/0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d"
+            .parse()
+            .expect("a target"),
+        "HTTP 503",
+    );
+    let topology = builder.build();
+    Code::ALL
+        .iter()
+        .map(|&code| {
+            topology
+                .findings()
+                .iter()
+                .find(|f| f.code == code)
+                .unwrap_or_else(|| panic!("the fleet has no {code}"))
+                .clone()
+        })
+        .collect()
+}
+
+#[test]
+fn every_code_documents_its_details() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/findings.md"
+    ))
+    .expect("docs/findings.md");
+    for finding in one_of_each() {
+        let head = format!("\n## {}\n", finding.code);
+        let start = doc
+            .find(&head)
+            .unwrap_or_else(|| panic!("no section for {}", finding.code));
+        let rest = &doc[start + head.len()..];
+        let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+        let documented = documented_keys(section)
+            .unwrap_or_else(|| panic!("{}: no *Details:* object", finding.code));
+        let json = finding.details.to_json();
+        let actual: BTreeSet<String> = json
+            .as_object()
+            .unwrap_or_else(|| panic!("{}: details are not an object", finding.code))
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(documented, actual, "{}", finding.code);
+        assert_eq!(finding.details.code(), finding.code);
+    }
+}
+
+#[test]
+fn details_read_back_as_their_type() {
+    for finding in one_of_each() {
+        let text = serde_json::to_string(&finding).expect("encodes");
+        let back: Finding = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back, finding);
+    }
+    // Details of the wrong shape for their code are an error, not a guess.
+    let wrong = r#"{"code": "empty-record", "severity": "warning", "instances": [],
+        "message": "m", "details": {"records": 2}}"#;
+    assert!(serde_json::from_str::<Finding>(wrong).is_err());
+}
