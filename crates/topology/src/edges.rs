@@ -11,9 +11,9 @@ use crate::bucket::{bucket_by, sort_bucket};
 use crate::builder::{LocationId, LocationTable, RawEdge, Side};
 use crate::finding::Finding;
 use crate::graph::{EdgeState, NodeState, ix, nid, node_address};
-use crate::strings::{FastHash, Strings, Sym};
 use crate::locations::{Location, SourceRef};
 use crate::prefetch::{AHEAD, prefetch};
+use crate::strings::{FastHash, Strings, Sym};
 use crate::topology::Topology;
 use crate::view::EdgeStatus;
 

@@ -8,7 +8,7 @@ use petgraph::Direction::{Incoming, Outgoing};
 use petgraph::visit::EdgeRef;
 
 use crate::bucket::bucket_by;
-use crate::builder::{StatedLocation, LocationId, LocationTable, Side};
+use crate::builder::{LocationId, LocationTable, Side, StatedLocation};
 use crate::edges::{Claim, EdgePairs};
 use crate::finding::Finding;
 use crate::graph::{ix, nid};
@@ -129,7 +129,11 @@ impl Topology {
     /// The location claims of a node's own records
     /// (`self.own_records[range]`), in source order, into `out` (cleared
     /// first).
-    fn own_claims(&self, range: std::ops::Range<usize>, out: &mut Vec<(StatedLocation, Provenance)>) {
+    fn own_claims(
+        &self,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<(StatedLocation, Provenance)>,
+    ) {
         out.clear();
         out.extend(self.own_records[range].iter().map(|&(_, s)| {
             (

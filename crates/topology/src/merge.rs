@@ -7,14 +7,14 @@
 //! ([`Pairing::join`]); each pairing is one line of [`Topology::from_builder`].
 
 use crate::bucket::{bucket_by, sort_bucket};
-use crate::builder::{StatedLocation, RawEdge, TopologyBuilder};
+use crate::builder::{RawEdge, StatedLocation, TopologyBuilder};
 use crate::edges::{Claim, EdgePairs};
 use crate::finding::{Finding, Severity, Summary};
 use crate::graph::{self, Graph};
 use crate::groups::{self, Groups};
 use crate::ids::{IdTable, SortedIds};
-use crate::strings::{Strings, Sym};
 use crate::rules::records::{RecordNotes, Renumbering};
+use crate::strings::{Strings, Sym};
 use crate::topology::Topology;
 use crate::view::EdgeStatus;
 

@@ -15,8 +15,8 @@ use crate::finding::{Finding, Report, Summary};
 use crate::graph::Graph;
 use crate::groups::GroupData;
 use crate::ids::{IdTable, IdText};
-use crate::strings::{Strings, Sym};
 use crate::locations::SourceRef;
+use crate::strings::{Strings, Sym};
 
 /// The merged, validated and analysed DR topology of the captures.
 ///

@@ -9,14 +9,18 @@ use crate::finding::details::{
     ClaimedLocation, ClaimedName, LocationConflict, NoCrossRegionDr, ProjectNameConflict,
     SameRegionDr,
 };
-use crate::strings::Sym;
 use crate::locations::{Location, Provenance};
 use crate::prefetch::{AHEAD, prefetch};
+use crate::strings::Sym;
 use crate::topology::Topology;
 
 impl Topology {
     /// `location-conflict` for `node`, from every claim about it.
-    pub(crate) fn location_conflict(&self, node: u32, claims: &[(StatedLocation, Provenance)]) -> Finding {
+    pub(crate) fn location_conflict(
+        &self,
+        node: u32,
+        claims: &[(StatedLocation, Provenance)],
+    ) -> Finding {
         // Group the claims by what they say (region, project).
         let mut said: Vec<(Location<'_>, Vec<Provenance>)> = Vec::new();
         for (l, prov) in claims {
