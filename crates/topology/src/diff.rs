@@ -74,9 +74,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::finding::Finding;
-use crate::topology::Topology;
-use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
+use crate::{EdgeStatus, EdgeView, Finding, GraphView, NodeView, Role, Topology};
 
 mod attributes;
 mod findings;

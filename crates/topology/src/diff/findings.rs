@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use super::FindingChanges;
-use crate::finding::Finding;
+use crate::Finding;
 
 /// What makes two findings the same finding: its code, its instances, and
 /// the source and operation its details name. A finding about no instance
@@ -120,7 +120,7 @@ fn unmatched<'f>(old: &[&'f Finding], new: &[&'f Finding]) -> (Vec<&'f Finding>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Code;
+    use crate::Code;
     use serde_json::json;
 
     /// A finding of `code` whose details are `details` (of the code's
