@@ -14,8 +14,16 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
         inputs: vec![input.clone()],
         ..SourceArgs::default()
     };
-    let old = crate::gather::gather(&side(&args.old), global)?;
-    let new = crate::gather::gather(&side(&args.new), global)?;
+    // Both sides at once: one side's merge overlaps the other's reading.
+    let (old, new) = std::thread::scope(|scope| {
+        let old = scope.spawn(|| crate::gather::gather(&side(&args.old), global));
+        let new = crate::gather::gather(&side(&args.new), global);
+        let old = old
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (old, new)
+    });
+    let (old, new) = (old?, new?);
     let changes = diff::diff(&old.topology, &new.topology);
     let text = match args.format {
         DiffFormat::Text => changes.to_string(),
