@@ -39,7 +39,7 @@ use serde::de::IgnoredAny;
 
 const RUNS: usize = 9;
 
-fn spec() -> FleetSpec {
+pub(crate) fn spec() -> FleetSpec {
     FleetSpec::new()
         .seed(2026)
         .region_count(30)
@@ -48,7 +48,7 @@ fn spec() -> FleetSpec {
 }
 
 /// The release `rds-dr`, built if needed.
-fn release_bin() -> Result<PathBuf, String> {
+pub(crate) fn release_bin() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("RDS_DR_RELEASE_BIN") {
         return Ok(PathBuf::from(path));
     }
@@ -80,7 +80,7 @@ fn release_bin() -> Result<PathBuf, String> {
 }
 
 /// Writes one envelope file per capture; returns the files and total bytes.
-fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usize), String> {
+pub(crate) fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usize), String> {
     let fleet = generate(&spec());
     let records = fleet.record_count();
     let mut files = Vec::new();
