@@ -44,7 +44,7 @@ mod bench_fleet;
 use bench_fleet::spec;
 
 /// The release `rds-dr`, built if needed.
-fn release_bin() -> Result<PathBuf, String> {
+pub(crate) fn release_bin() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("RDS_DR_RELEASE_BIN") {
         return Ok(PathBuf::from(path));
     }
@@ -76,7 +76,7 @@ fn release_bin() -> Result<PathBuf, String> {
 }
 
 /// Writes one envelope file per capture; returns the files and total bytes.
-fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usize), String> {
+pub(crate) fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usize), String> {
     let fleet = generate(&spec());
     let records = fleet.record_count();
     let mut files = Vec::new();

@@ -3,13 +3,15 @@
 
 use rds_dr_tests::{rds_dr, stdout_of};
 
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 11] = [
     "relations",
     "fetch",
     "check",
     "topology",
     "export",
     "impact",
+    "diff",
+    "report",
     "fake-server",
     "demo",
     "completions",

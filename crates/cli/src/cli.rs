@@ -199,6 +199,10 @@ pub enum Command {
     Export(ExportArgs),
     /// What a region failure would do to every primary
     Impact(ImpactArgs),
+    /// What changed between two snapshots (exit 0 same, 1 different)
+    Diff(DiffArgs),
+    /// Write the dashboard as one self-contained HTML file
+    Report(ReportArgs),
     /// Run a fake RDS + IAM endpoint on loopback, serving a fleet of captures
     FakeServer(FakeServerArgs),
     /// A tour: a built-in fake cloud, fetched, checked and drawn (no set-up needed)
@@ -469,6 +473,43 @@ pub enum ImpactFormat {
     Text,
     /// As JSON
     Json,
+}
+
+/// `diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot: capture file, directory of *.json captures, .jsonl file, or REGION/PROJECT_ID=PATH
+    #[arg(value_name = "OLD")]
+    pub old: InputSpec,
+
+    /// The later snapshot, read the same way
+    #[arg(value_name = "NEW")]
+    pub new: InputSpec,
+
+    /// Output format
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: DiffFormat,
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// +/-/~ lines grouped by nodes, edges and findings, then a summary line
+    Text,
+    /// The changes as JSON
+    Json,
+}
+
+/// `report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Inputs and targets.
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// The HTML file to write (replaced atomically)
+    #[arg(short, long, value_name = "FILE.html")]
+    pub output: PathBuf,
 }
 
 /// `fake-server`.

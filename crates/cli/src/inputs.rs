@@ -7,7 +7,9 @@
 //! `"operation"` tells them apart, never its file name. An envelope without
 //! the text `"operation"` anywhere is a relations envelope, read as before;
 //! one with it has that member read first ([`EnvelopeOperation`]) to decide.
-//! A raw body (`REGION/PROJECT_ID=PATH`) is always a ListDrRelations body.
+//! A raw body (`REGION/PROJECT_ID=PATH`) is a ListDrInfos body when it is an
+//! object with `instance_dr_infos` and without `instance_dr_relations`, else
+//! a ListDrRelations body.
 //! ListDrInfos envelopes are handed over as [`Item::Infos`]: until the
 //! topology merges them, `gather` keeps them in a list beside the merge.
 //!
@@ -481,10 +483,41 @@ fn looks_like_raw_body(bytes: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether a raw body is a ListDrInfos body: an object with
+/// `instance_dr_infos` and without `instance_dr_relations` (searched for as
+/// text first, so a relations body is not parsed twice).
+fn is_raw_infos(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        instance_dr_infos: Option<serde::de::IgnoredAny>,
+        instance_dr_relations: Option<serde::de::IgnoredAny>,
+    }
+    memchr::memmem::find(bytes, b"\"instance_dr_infos\"").is_some()
+        && serde_json::from_slice::<Keys>(bytes)
+            .is_ok_and(|k| k.instance_dr_infos.is_some() && k.instance_dr_relations.is_none())
+}
+
 fn load_raw(source: &Source, path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
     let bytes = read(path)?;
     if bytes.trim_ascii().is_empty() {
         return Err(InputError::new(path, None, "the file is empty"));
+    }
+    if is_raw_infos(&bytes) {
+        // A raw ListDrInfos body: read as the envelope `fetch` would write.
+        let mut envelope = br#"{"operation":"ListDrInfos","source":"#.to_vec();
+        envelope.extend_from_slice(&serde_json::to_vec(source).unwrap_or_default());
+        envelope.extend_from_slice(br#","response":"#);
+        envelope.extend_from_slice(bytes.trim_ascii());
+        envelope.push(b'}');
+        if out(Item::Infos(&envelope)).is_err() {
+            let problem = match decode_infos(&envelope) {
+                Err(e) if e.is_data() => format!("not a usable ListDrInfos body: {e}"),
+                Err(e) => format!("not JSON: {e}"),
+                Ok(_) => "not a usable ListDrInfos body".to_owned(),
+            };
+            return Err(InputError::new(path, None, problem));
+        }
+        return Ok(());
     }
     if out(Item::Raw {
         source,

@@ -19,6 +19,7 @@ mod inputs;
 mod live;
 mod logging;
 mod output;
+mod page;
 mod progress;
 mod runtime;
 mod targets;
@@ -77,6 +78,8 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Topology(args) => commands::topology::run(&args, &global),
         Command::Export(args) => commands::export::run(&args, &global),
         Command::Impact(args) => commands::impact::run(&args, &global),
+        Command::Diff(args) => commands::diff::run(&args, &global),
+        Command::Report(args) => commands::report::run(&args, &global),
         Command::Demo => commands::demo::run(&global),
     }
 }

@@ -70,13 +70,12 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::finding::Finding;
-use crate::topology::Topology;
-use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView, Role};
+use crate::{EdgeStatus, EdgeView, Finding, GraphView, NodeView, Role, Topology};
 
 mod attributes;
 mod findings;
@@ -299,8 +298,26 @@ impl Diff {
 }
 
 /// What changed from `old` to `new`: see the [module documentation](self).
+///
+/// On large topologies the two views are made, and then nodes and edges
+/// compared, on two scoped threads.
 pub fn diff(old: &Topology, new: &Topology) -> Diff {
-    diff_views(&old.view(), old.findings(), &new.view(), new.findings())
+    let parallel = old.node_count().max(new.node_count()) >= PARALLEL_NODES;
+    let (old_view, new_view) = both(parallel, || old.view(), || new.view());
+    debug_assert!(
+        [&old_view, &new_view].iter().all(|v| {
+            v.nodes.is_sorted_by(|a, b| node_order(a, b).is_le())
+                && v.edges.is_sorted_by(|a, b| edge_order(a, b).is_le())
+        }),
+        "a topology's view is sorted"
+    );
+    let sides = Sides {
+        old_nodes: &old_view.nodes,
+        new_nodes: &new_view.nodes,
+        old_edges: &old_view.edges,
+        new_edges: &new_view.edges,
+    };
+    compare(sides, old.findings(), new.findings(), parallel)
 }
 
 /// What changed from one view and its findings to another. The views'
@@ -311,15 +328,53 @@ pub fn diff_views(
     new: &GraphView<'_>,
     new_findings: &[Finding],
 ) -> Diff {
-    let nodes = diff_nodes(
-        &sorted(&old.nodes, node_order),
-        &sorted(&new.nodes, node_order),
+    let (old_nodes, new_nodes) = (
+        ordered(&old.nodes, node_order),
+        ordered(&new.nodes, node_order),
     );
-    let edges = diff_edges(
-        &sorted(&old.edges, edge_order),
-        &sorted(&new.edges, edge_order),
+    let (old_edges, new_edges) = (
+        ordered(&old.edges, edge_order),
+        ordered(&new.edges, edge_order),
     );
-    let findings = findings::diff_findings(old_findings, new_findings);
+    let sides = Sides {
+        old_nodes: &old_nodes,
+        new_nodes: &new_nodes,
+        old_edges: &old_edges,
+        new_edges: &new_edges,
+    };
+    let parallel = old.nodes.len().max(new.nodes.len()) >= PARALLEL_NODES;
+    compare(sides, old_findings, new_findings, parallel)
+}
+
+/// From how many nodes [`diff`] uses a second thread.
+const PARALLEL_NODES: usize = 20_000;
+
+/// The two views' nodes (sorted by id) and edges (sorted by (source,
+/// target)).
+#[derive(Clone, Copy)]
+struct Sides<'s, 'a> {
+    old_nodes: &'s [NodeView<'a>],
+    new_nodes: &'s [NodeView<'a>],
+    old_edges: &'s [EdgeView<'a>],
+    new_edges: &'s [EdgeView<'a>],
+}
+
+fn compare(
+    sides: Sides<'_, '_>,
+    old_findings: &[Finding],
+    new_findings: &[Finding],
+    parallel: bool,
+) -> Diff {
+    let (nodes, (edges, findings)) = both(
+        parallel,
+        || diff_nodes(sides.old_nodes, sides.new_nodes),
+        || {
+            (
+                diff_edges(sides.old_edges, sides.new_edges),
+                findings::diff_findings(old_findings, new_findings),
+            )
+        },
+    );
     let summary = DiffSummary {
         nodes_added: nodes.added.len(),
         nodes_removed: nodes.removed.len(),
@@ -339,6 +394,22 @@ pub fn diff_views(
     }
 }
 
+/// `(a(), b())`, `a` on a scoped thread of its own when `parallel`.
+fn both<A: Send, B>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    if !parallel {
+        let a = a();
+        return (a, b());
+    }
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        let a = a
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
+}
+
 fn node_order(a: &NodeView<'_>, b: &NodeView<'_>) -> Ordering {
     a.id.cmp(b.id)
 }
@@ -347,21 +418,22 @@ fn edge_order(a: &EdgeView<'_>, b: &EdgeView<'_>) -> Ordering {
     (a.source, a.target).cmp(&(b.source, b.target))
 }
 
-/// The items in order: borrowed as they are when already sorted (a
-/// topology's view always is), else a sorted list of references.
-fn sorted<T>(items: &[T], order: fn(&T, &T) -> Ordering) -> Vec<&T> {
-    let mut refs: Vec<&T> = items.iter().collect();
-    if !items.is_sorted_by(|a, b| order(a, b) != Ordering::Greater) {
-        refs.sort_by(|a, b| order(a, b));
+/// The items in order: borrowed when already sorted, else a sorted copy.
+fn ordered<T: Clone>(items: &[T], order: fn(&T, &T) -> Ordering) -> Cow<'_, [T]> {
+    if items.is_sorted_by(|a, b| order(a, b) != Ordering::Greater) {
+        Cow::Borrowed(items)
+    } else {
+        let mut sorted = items.to_vec();
+        sorted.sort_by(order);
+        Cow::Owned(sorted)
     }
-    refs
 }
 
 /// Walks two sorted lists side by side: `f(Some(old), None)` for an item
 /// only in OLD, `(None, Some(new))` only in NEW, `(Some, Some)` in both.
 fn merge_join<'v, T>(
-    old: &[&'v T],
-    new: &[&'v T],
+    old: &'v [T],
+    new: &'v [T],
     order: fn(&T, &T) -> Ordering,
     mut f: impl FnMut(Option<&'v T>, Option<&'v T>),
 ) {
@@ -374,15 +446,15 @@ fn merge_join<'v, T>(
         };
         match step {
             Ordering::Less => {
-                f(Some(old[i]), None);
+                f(Some(&old[i]), None);
                 i += 1;
             }
             Ordering::Greater => {
-                f(None, Some(new[j]));
+                f(None, Some(&new[j]));
                 j += 1;
             }
             Ordering::Equal => {
-                f(Some(old[i]), Some(new[j]));
+                f(Some(&old[i]), Some(&new[j]));
                 i += 1;
                 j += 1;
             }
@@ -390,7 +462,7 @@ fn merge_join<'v, T>(
     }
 }
 
-fn diff_nodes(old: &[&NodeView<'_>], new: &[&NodeView<'_>]) -> NodeChanges {
+fn diff_nodes(old: &[NodeView<'_>], new: &[NodeView<'_>]) -> NodeChanges {
     let mut out = NodeChanges::default();
     let node_ref = |n: &NodeView<'_>| NodeRef {
         id: n.id.to_owned(),
@@ -414,7 +486,7 @@ fn diff_nodes(old: &[&NodeView<'_>], new: &[&NodeView<'_>]) -> NodeChanges {
     out
 }
 
-fn diff_edges(old: &[&EdgeView<'_>], new: &[&EdgeView<'_>]) -> EdgeChanges {
+fn diff_edges(old: &[EdgeView<'_>], new: &[EdgeView<'_>]) -> EdgeChanges {
     let mut out = EdgeChanges::default();
     let edge_ref = |e: &EdgeView<'_>| EdgeRef {
         source: e.source.to_owned(),

@@ -3,10 +3,12 @@
 pub mod check;
 pub mod completions;
 pub mod demo;
+pub mod diff;
 pub mod dr_infos;
 pub mod export;
 pub mod fake_server;
 pub mod fetch;
 pub mod impact;
 pub mod relations;
+pub mod report;
 pub mod topology;

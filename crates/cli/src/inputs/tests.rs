@@ -489,3 +489,45 @@ fn an_unknown_operation_or_a_bad_infos_envelope_names_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_raw_body_of_either_kind_is_read_as_its_kind() {
+    let dir = tempdir();
+    let infos = write(
+        dir.path(),
+        "infos-body.json",
+        r#"{"total_count": 1, "instance_dr_infos": [{"id": "raw-1", "extra": true}]}"#,
+    );
+    let relations = write(
+        dir.path(),
+        "relations-body.json",
+        r#"{"instance_dr_relations": [{"instance_id": "x"}]}"#,
+    );
+    let source = Source::new("cn-north-4", P1);
+    let (got_relations, got_infos) = read_both(&[
+        InputSpec::Raw {
+            source: source.clone(),
+            path: infos.clone(),
+        },
+        InputSpec::Raw {
+            source: source.clone(),
+            path: relations,
+        },
+    ])
+    .unwrap();
+    assert_eq!(got_relations, [format!("cn-north-4/{P1}")]);
+    assert_eq!(got_infos, ["raw-1"]);
+    // A broken infos body is an error naming the file.
+    let bad = write(
+        dir.path(),
+        "bad-infos.json",
+        r#"{"instance_dr_infos": [], "total_count": "many"}"#,
+    );
+    let err = read_both(&[InputSpec::Raw {
+        source,
+        path: bad.clone(),
+    }])
+    .unwrap_err();
+    assert_eq!(err.path(), bad);
+    assert!(err.to_string().contains("ListDrInfos body"), "{err}");
+}

@@ -2,7 +2,7 @@
 //! new attribute of the view is one line here.
 
 use super::AttributeChange;
-use crate::view::{EdgeView, NodeView};
+use crate::{EdgeView, NodeView};
 
 /// An attribute's value, borrowed from the view (no allocation unless it
 /// differs).

@@ -3,20 +3,17 @@
 use std::cmp::Ordering;
 
 use super::FindingChanges;
-use crate::finding::Finding;
+use crate::Finding;
 
 /// What makes two findings the same finding: its code, its instances, and
 /// the source and operation its details name. A finding about no instance
 /// (a failed query, a record that is not an object) with no source is
 /// identified by its whole details.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Identity<'f> {
-    code: &'static str,
-    instances: &'f [String],
-    subject: String,
-}
-
-fn identity(finding: &Finding) -> Identity<'_> {
+///
+/// Findings are grouped by code and instances first (cheap, borrowed);
+/// identical findings in a group are the same finding; only what is left on
+/// both sides of a group is told apart by the subject its details name.
+fn subject(finding: &Finding) -> String {
     let details = serde_json::to_value(&finding.details).unwrap_or_default();
     let named = |key: &str| {
         details
@@ -24,59 +21,57 @@ fn identity(finding: &Finding) -> Identity<'_> {
             .filter(|v| !v.is_null())
             .map(|v| v.to_string())
     };
-    let subject = match (named("source"), named("operation")) {
+    match (named("source"), named("operation")) {
         (None, None) if finding.instances.is_empty() => details.to_string(),
         (source, operation) => format!(
             "{}\u{0}{}",
             source.unwrap_or_default(),
             operation.unwrap_or_default()
         ),
-    };
-    Identity {
-        code: finding.code.as_str(),
-        instances: &finding.instances,
-        subject,
     }
 }
 
-/// The findings with their identities, sorted by identity, then in report
-/// order.
-fn keyed(findings: &[Finding]) -> Vec<(Identity<'_>, &Finding)> {
-    let mut keyed: Vec<(Identity<'_>, &Finding)> =
-        findings.iter().map(|f| (identity(f), f)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.report_order(b.1)));
-    keyed
+/// The group a finding belongs to: its code and instances.
+fn group(finding: &Finding) -> (&'static str, &[String]) {
+    (finding.code.as_str(), &finding.instances)
+}
+
+/// The findings sorted by group, then in report order.
+fn grouped(findings: &[Finding]) -> Vec<&Finding> {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by(|a, b| group(a).cmp(&group(b)).then_with(|| a.report_order(b)));
+    sorted
 }
 
 /// The findings of `new` that `old` does not have (raised) and the other
 /// way round (resolved). Several findings with one identity are matched in
 /// pairs, identical ones first: what is left over is raised or resolved.
 pub(super) fn diff_findings(old: &[Finding], new: &[Finding]) -> FindingChanges {
-    let (old, new) = (keyed(old), keyed(new));
+    let (old, new) = (grouped(old), grouped(new));
     let mut out = FindingChanges::default();
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < new.len() {
         let order = match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) => a.0.cmp(&b.0),
+            (Some(a), Some(b)) => group(a).cmp(&group(b)),
             (Some(_), None) => Ordering::Less,
             (None, _) => Ordering::Greater,
         };
-        // The runs of equal identity on each side (empty on the side that
-        // lacks it).
-        let run = |list: &[(Identity<'_>, &Finding)], start: usize, take: bool| {
+        // The runs of one group on each side (empty on the side that lacks it).
+        let run = |list: &[&Finding], start: usize, take: bool| {
             let mut end = start;
-            if take {
-                while end < list.len() && list[end].0 == list[start].0 {
-                    end += 1;
-                }
+            while take && end < list.len() && group(list[end]) == group(list[start]) {
+                end += 1;
             }
             end
         };
         let i_end = run(&old, i, order != Ordering::Greater);
         let j_end = run(&new, j, order != Ordering::Less);
-        let olds: Vec<&Finding> = old[i..i_end].iter().map(|(_, f)| *f).collect();
-        let news: Vec<&Finding> = new[j..j_end].iter().map(|(_, f)| *f).collect();
-        let (resolved, raised) = unmatched(&olds, &news);
+        let (resolved, raised) = unmatched(&old[i..i_end], &new[j..j_end]);
+        let (resolved, raised) = if resolved.is_empty() || raised.is_empty() {
+            (resolved, raised)
+        } else {
+            by_subject(&resolved, &raised)
+        };
         out.resolved.extend(resolved.into_iter().cloned());
         out.raised.extend(raised.into_iter().cloned());
         (i, j) = (i_end, j_end);
@@ -86,14 +81,19 @@ pub(super) fn diff_findings(old: &[Finding], new: &[Finding]) -> FindingChanges 
     out
 }
 
-/// Of findings with one identity, each list in report order: pairs
-/// identical ones, then pairs the rest in order; returns what is left of
-/// `old` and of `new`.
+/// Of one group's findings, each list in report order: pairs identical
+/// ones; returns what is left of `old` and of `new`.
 fn unmatched<'f>(old: &[&'f Finding], new: &[&'f Finding]) -> (Vec<&'f Finding>, Vec<&'f Finding>) {
+    if let ([a], [b]) = (old, new)
+        && a == b
+    {
+        return (Vec::new(), Vec::new());
+    }
     let (mut old_left, mut new_left) = (Vec::new(), Vec::new());
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < new.len() {
         let order = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) if a == b => Ordering::Equal,
             (Some(a), Some(b)) => a.report_order(b),
             (Some(_), None) => Ordering::Less,
             (None, _) => Ordering::Greater,
@@ -113,14 +113,51 @@ fn unmatched<'f>(old: &[&'f Finding], new: &[&'f Finding]) -> (Vec<&'f Finding>,
             }
         }
     }
-    let paired = old_left.len().min(new_left.len());
-    (old_left.split_off(paired), new_left.split_off(paired))
+    (old_left, new_left)
+}
+
+/// Of one group's findings that differ: those with the same subject are the
+/// same finding (paired in order); returns the rest of `old` and of `new`.
+fn by_subject<'f>(
+    old: &[&'f Finding],
+    new: &[&'f Finding],
+) -> (Vec<&'f Finding>, Vec<&'f Finding>) {
+    let keyed = |list: &[&'f Finding]| {
+        let mut keyed: Vec<(String, &'f Finding)> = list.iter().map(|f| (subject(f), *f)).collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.report_order(b.1)));
+        keyed
+    };
+    let (old, new) = (keyed(old), keyed(new));
+    let (mut old_left, mut new_left) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) => a.0.cmp(&b.0),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                old_left.push(old[i].1);
+                i += 1;
+            }
+            Ordering::Greater => {
+                new_left.push(new[j].1);
+                j += 1;
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (old_left, new_left)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Code;
+    use crate::Code;
     use serde_json::json;
 
     /// A finding of `code` whose details are `details` (of the code's

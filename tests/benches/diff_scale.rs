@@ -1,0 +1,173 @@
+//! Cost of `rds-dr diff` on two 100,000-primary fleets against one `rds-dr
+//! check` of one of them (issue 15: at most about 2.5x). A bench command
+//! (`harness = false`) that prints figures:
+//!
+//! 1. Writes `check_scale`'s fleet (its spec and writer, shared: 90 capture
+//!    files, about 267,000 instances) as OLD, and NEW as the same files
+//!    without one capture (so thousands of edges, nodes and findings
+//!    differ, as after a day in which a project was not fetched).
+//! 2. Runs the release `rds-dr check --format json OLD` and `rds-dr diff
+//!    --format json OLD NEW` in turn, `RUNS` times each (a shared machine's
+//!    speed drifts), and prints the best of each and their ratio, and the
+//!    range of each diff's ratio to the check just before it. The diff's
+//!    JSON is checked (the counts of its lists) so a fast failure does not
+//!    pass for a fast run.
+//!
+//! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
+//! `cargo build --release -p rds-dr-cli --bin rds-dr`.
+//!
+//! Runs only under `cargo bench` (which passes `--bench`).
+//!
+//! `cargo bench -p rds-dr-tests --bench diff_scale`
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+#[path = "check_scale.rs"]
+#[allow(dead_code, reason = "only the fleet and the binary are shared")]
+mod check_scale;
+
+const RUNS: usize = 5;
+
+/// Runs `rds-dr ARGS`, stdout to a file; returns the wall time and the
+/// output, which must be JSON. `ok` lists the exit codes that mean success.
+fn timed(
+    bin: &Path,
+    args: &[&str],
+    ok: &[i32],
+    scratch: &Path,
+) -> Result<(Duration, serde_json::Value), String> {
+    let out_path = scratch.join("out.json");
+    let out = std::fs::File::create(&out_path).map_err(|e| format!("create: {e}"))?;
+    let start = Instant::now();
+    let output = Command::new(bin)
+        .args(args)
+        .arg("--no-progress")
+        .env_clear()
+        .env("HOME", scratch)
+        .env("PATH", "/usr/bin:/bin")
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("run {}: {e}", bin.display()))?;
+    let wall = start.elapsed();
+    if !output.status.code().is_some_and(|c| ok.contains(&c)) {
+        return Err(format!(
+            "rds-dr {args:?} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let bytes = std::fs::read(&out_path).map_err(|e| format!("read output: {e}"))?;
+    let json = serde_json::from_slice(&bytes).map_err(|e| format!("output is not JSON: {e}"))?;
+    Ok((wall, json))
+}
+
+fn run() -> Result<(), String> {
+    let old_dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    let new_dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    let scratch = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    let start = Instant::now();
+    let (files, total, captures, records) = check_scale::write_fleet(old_dir.path())?;
+    // NEW: every capture but the 8th (a project of the first regions).
+    for (i, file) in files.iter().enumerate() {
+        if i != 7 {
+            let name = file.file_name().ok_or("a file name")?;
+            std::fs::hard_link(file, new_dir.path().join(name))
+                .or_else(|_| std::fs::copy(file, new_dir.path().join(name)).map(|_| ()))
+                .map_err(|e| format!("link {}: {e}", file.display()))?;
+        }
+    }
+    println!(
+        "fleet: {captures} capture files, {records} records, {:.1} MB of JSON as OLD; NEW without one capture (written in {:.2} s)",
+        total as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    let bin = check_scale::release_bin()?;
+    let (old, new) = (
+        old_dir.path().to_str().ok_or("UTF-8 path")?,
+        new_dir.path().to_str().ok_or("UTF-8 path")?,
+    );
+    let mut best_check = Duration::MAX;
+    let mut best_diff = Duration::MAX;
+    let mut ratios = Vec::new();
+    let mut summary = serde_json::Value::Null;
+    for _ in 0..RUNS {
+        let (check, report) = timed(
+            &bin,
+            &["check", "--format", "json", "--fail-on", "never", old],
+            &[0],
+            scratch.path(),
+        )?;
+        if report["summary"]["sources"] != captures {
+            return Err(format!(
+                "check read {} sources",
+                report["summary"]["sources"]
+            ));
+        }
+        let (diff, json) = timed(
+            &bin,
+            &["diff", "--format", "json", old, new],
+            &[1],
+            scratch.path(),
+        )?;
+        for (group, kind) in [
+            ("nodes", "added"),
+            ("nodes", "removed"),
+            ("nodes", "changed"),
+            ("edges", "added"),
+            ("edges", "removed"),
+            ("edges", "changed"),
+            ("findings", "raised"),
+            ("findings", "resolved"),
+        ] {
+            let listed = json[group][kind].as_array().map_or(0, Vec::len);
+            if json["summary"][format!("{group}_{kind}")] != listed {
+                return Err(format!("the diff's {group}_{kind} does not match its list"));
+            }
+        }
+        summary = json["summary"].clone();
+        ratios.push(diff.as_secs_f64() / check.as_secs_f64());
+        best_check = best_check.min(check);
+        best_diff = best_diff.min(diff);
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!("diff: {summary}");
+    let ratio = best_diff.as_secs_f64() / best_check.as_secs_f64();
+    println!(
+        "check OLD: {:.3} s, diff OLD NEW: {:.3} s (best of {RUNS} each): {ratio:.2}x (goal <= 2.5x: {}); \
+         run by run {:.2}x to {:.2}x the check just before it (median {:.2}x)",
+        best_check.as_secs_f64(),
+        best_diff.as_secs_f64(),
+        if ratio <= 2.5 { "met" } else { "MISSED" },
+        ratios[0],
+        ratios[ratios.len() - 1],
+        ratios[ratios.len() / 2],
+    );
+    println!("binary: {}", bin.display());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!(
+            "diff_scale: a bench command; run it with `cargo bench -p rds-dr-tests --bench diff_scale`"
+        );
+        return ExitCode::SUCCESS;
+    }
+    if args
+        .iter()
+        .any(|a| !a.starts_with('-') && !"diff_scale".contains(a.as_str()))
+    {
+        return ExitCode::SUCCESS;
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
