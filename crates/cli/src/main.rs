@@ -22,6 +22,7 @@ mod output;
 mod page;
 mod progress;
 mod runtime;
+mod serve;
 mod targets;
 mod time;
 
@@ -80,6 +81,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Impact(args) => commands::impact::run(&args, &global),
         Command::Diff(args) => commands::diff::run(&args, &global),
         Command::Report(args) => commands::report::run(&args, &global),
+        Command::Serve(args) => commands::serve::run(&args, &global),
         Command::Demo => commands::demo::run(&global),
     }
 }

@@ -11,4 +11,5 @@ pub mod fetch;
 pub mod impact;
 pub mod relations;
 pub mod report;
+pub mod serve;
 pub mod topology;
