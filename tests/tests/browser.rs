@@ -3,6 +3,8 @@
 //! page's script ran. The rows match the findings, the filters follow the
 //! URL fragment, the page's own policy lets its script run (and nothing
 //! else), and hostile project names and ids run nothing and show as text.
+//! The page `rds-dr serve` serves at `/` (over HTTP on 127.0.0.1, under its
+//! Content-Security-Policy header) shows the rows of `/api/v1/findings`.
 //!
 //! Chromium is `RDS_DR_CHROMIUM`, else `chromium` or `chromium-browser` on
 //! the PATH (`.ci/run` installs Debian's `chromium`). Without one these
@@ -12,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rds_dr_tests::{demo_fleet_dir, rds_dr, stderr_of};
+use rds_dr_tests::{demo_fleet_dir, rds_dr, stderr_of, target_args};
+
+mod serving;
 
 /// The browser, or `None` outside CI when there is none.
 fn chromium() -> Option<PathBuf> {
@@ -57,6 +61,7 @@ fn dump_dom(browser: &Path, url: &str) -> Loaded {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--no-proxy-server",
             "--enable-logging=stderr",
             "--v=0",
         ])
@@ -132,7 +137,11 @@ fn check_findings(input: &Path) -> Vec<(String, String)> {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    findings_of(&serde_json::from_slice(&output.stdout).expect("JSON"))
+}
+
+/// `(code, severity)` of every finding of a `check --format json` document.
+fn findings_of(json: &serde_json::Value) -> Vec<(String, String)> {
     json["findings"]
         .as_array()
         .expect("findings")
@@ -298,4 +307,69 @@ fn hostile_names_run_nothing_and_show_as_text() {
         codes.iter().any(|(c, _)| c == "unconfirmed-edge"),
         "{codes:?}"
     );
+}
+
+#[test]
+fn served_dashboard_rows_match_the_served_findings() {
+    let Some(browser) = chromium() else { return };
+    let captures = serving::demo_captures();
+    let fake = serving::signed_fake(captures.clone());
+    let fake_url = fake.url();
+    let mut args = target_args(serving::sources(&captures));
+    args.extend(serving::args(&[
+        "--endpoint",
+        &fake_url,
+        "--iam-endpoint",
+        &fake_url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "60s",
+        "--retries",
+        "0",
+    ]));
+    let serve = serving::Serve::spawn(&args);
+    serving::wait_for(30, "/readyz 200", || {
+        serving::get(&format!("{}/readyz", serve.url)).0 == 200
+    });
+    let (status, findings) = serving::get(&format!("{}/api/v1/findings", serve.url));
+    assert_eq!(status, 200);
+    let findings = findings_of(&serde_json::from_str(&findings).expect("JSON"));
+    assert!(findings.len() >= 3, "the demo fleet has findings");
+
+    // Under the served policy header the page's own script runs, and the
+    // rows are the served findings.
+    let url = format!("{}/", serve.url);
+    let loaded = dump_dom(&browser, &url);
+    no_policy_violation(&loaded);
+    let all = rows(&loaded.dom);
+    let shown: Vec<(String, String)> = all.iter().map(|(c, s, _)| (c.clone(), s.clone())).collect();
+    assert_eq!(shown, findings);
+    assert!(all.iter().all(|(_, _, hidden)| !hidden), "{all:?}");
+    assert!(
+        loaded
+            .dom
+            .contains("<form class=\"filters\" id=\"findings-filters\">"),
+        "the script ran and showed the filters: {}",
+        loaded.log
+    );
+    // Each target's freshness, both operations, none stale.
+    let freshness = &loaded.dom[loaded.dom.find("id=\"freshness\"").expect("freshness")..];
+    let freshness = &freshness[..freshness.find("</section>").expect("section ends")];
+    assert_eq!(
+        freshness.matches("<tr data-stale=\"false\">").count(),
+        2 * captures.len()
+    );
+    assert!(!freshness.contains("data-stale=\"true\""));
+
+    // The filters follow the fragment on the served page too.
+    let loaded = dump_dom(&browser, &format!("{url}#severity=error"));
+    no_policy_violation(&loaded);
+    let filtered = rows(&loaded.dom);
+    assert_eq!(filtered.len(), findings.len());
+    for (code, severity, hidden) in &filtered {
+        assert_eq!(*hidden, severity != "error", "{code} {severity}");
+    }
+    drop(serve);
+    drop(fake);
 }

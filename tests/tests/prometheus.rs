@@ -164,10 +164,16 @@ fn prometheus_scrapes_serve_and_keeps_the_data_when_the_fake_dies() {
         get(&format!("{}/readyz", serve.url)).0 == 200
     });
     let prometheus = Prometheus::start(&binary, &addr);
+    // One series per target and operation (ListDrRelations, ListDrInfos).
+    let series = 2 * captures.len();
     wait_for(60, "a scrape with every target up", || {
         let up = prometheus.query("rds_dr_target_up");
-        up.len() == captures.len() && up.iter().all(|(_, v)| *v == 1.0)
+        up.len() == series && up.iter().all(|(_, v)| *v == 1.0)
     });
+    for operation in ["list_dr_relations", "list_dr_infos"] {
+        let up = prometheus.query(&format!("rds_dr_target_up{{operation=\"{operation}\"}}"));
+        assert_eq!(up.len(), captures.len(), "{operation}");
+    }
     assert_eq!(prometheus.by("up{job=\"rds-dr\"}", "job")["rds-dr"], 1.0);
 
     // What serve's own documents say.
@@ -220,7 +226,7 @@ fn prometheus_scrapes_serve_and_keeps_the_data_when_the_fake_dies() {
     drop(fake.take());
     wait_for(60, "every target down in Prometheus", || {
         let up = prometheus.query("rds_dr_target_up");
-        up.len() == captures.len() && up.iter().all(|(_, v)| *v == 0.0)
+        up.len() == series && up.iter().all(|(_, v)| *v == 0.0)
     });
     assert_eq!(prometheus.by("rds_dr_edges", "status"), edges_before);
     assert_eq!(
@@ -228,7 +234,7 @@ fn prometheus_scrapes_serve_and_keeps_the_data_when_the_fake_dies() {
         instances_before
     );
     let ages = prometheus.query("time() - rds_dr_target_last_success_timestamp_seconds");
-    assert_eq!(ages.len(), captures.len(), "the last success stays known");
+    assert_eq!(ages.len(), series, "the last success stays known");
     assert_eq!(prometheus.by("up{job=\"rds-dr\"}", "job")["rds-dr"], 1.0);
     assert_eq!(get(&format!("{}/readyz", serve.url)).0, 200);
     assert_eq!(serve.terminate(), Some(0), "{}", serve.stderr());

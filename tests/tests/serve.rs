@@ -101,9 +101,7 @@ fn documents_match_the_cli_metrics_match_the_fleet_and_stale_data_stays() {
         400
     );
     assert_eq!(get(&format!("{}/nowhere", serve.url)).0, 404);
-    let (status, page) = get(&format!("{}/", serve.url));
-    assert_eq!(status, 200);
-    assert!(page.contains("href=\"metrics\""));
+    dashboard_is_the_report_with_its_policy(&serve.url, 5);
     for path in ["/", "/metrics", "/api/v1/topology", "/healthz"] {
         let status = client()
             .post(format!("{}{path}", serve.url))
@@ -153,12 +151,24 @@ fn documents_match_the_cli_metrics_match_the_fleet_and_stale_data_stays() {
             .unwrap_or_else(|| panic!("no series for {code}"));
         assert_eq!(*series.1, *n as f64, "{code}");
     }
-    let up: Vec<f64> = values
-        .iter()
-        .filter(|(k, _)| k.starts_with("rds_dr_target_up{"))
-        .map(|(_, v)| *v)
-        .collect();
-    assert_eq!(up, vec![1.0; 5]);
+    // Both operations of every target answered (the fake has no infos
+    // envelope: an empty ListDrInfos list is an answer too).
+    for operation in ["list_dr_relations", "list_dr_infos"] {
+        let label = format!("operation=\"{operation}\"");
+        let up: Vec<f64> = values
+            .iter()
+            .filter(|(k, _)| k.starts_with("rds_dr_target_up{") && k.contains(&label))
+            .map(|(_, v)| *v)
+            .collect();
+        assert_eq!(up, vec![1.0; 5], "{operation}");
+        let last = values
+            .iter()
+            .filter(|(k, _)| {
+                k.starts_with("rds_dr_target_last_success_timestamp_seconds{") && k.contains(&label)
+            })
+            .count();
+        assert_eq!(last, 5, "{operation}");
+    }
     assert!(values["rds_dr_scans_total"] >= 1.0);
     bodies.extend([topology.1.clone(), findings.1, impact.1, metrics.clone()]);
 
@@ -230,6 +240,90 @@ fn documents_match_the_cli_metrics_match_the_fleet_and_stale_data_stays() {
     for body in &bodies {
         assert!(!body.contains(AK), "a response holds the access key");
     }
+}
+
+/// The `'sha256-...'` of every inline `<tag>` element's text in `html`.
+fn inline_hashes(html: &str, tag: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(&open) {
+        let body = &rest[start..];
+        let body = &body[body.find('>').expect("tag ends") + 1..];
+        let end = body.find(&close).expect("element closes");
+        let digest = sha2::Sha256::digest(&body.as_bytes()[..end]);
+        hashes.push(format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        ));
+        rest = &body[end..];
+    }
+    hashes
+}
+
+/// `/` is the dashboard (`rds-dr report`'s page, with each target's
+/// freshness and an auto-refresh), sent with a Content-Security-Policy
+/// header that allows exactly the page's own inline style and script.
+fn dashboard_is_the_report_with_its_policy(url: &str, targets: usize) {
+    let response = client().get(format!("{url}/")).send().expect("GET /");
+    assert_eq!(response.status().as_u16(), 200);
+    let headers = response.headers().clone();
+    let page = response.text().expect("body");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header"))
+            .to_str()
+            .expect("ASCII")
+            .to_owned()
+    };
+    assert!(header("content-type").starts_with("text/html"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let policy = header("content-security-policy");
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let directive = |name: &str| -> Vec<String> {
+        policy
+            .split(';')
+            .map(str::trim)
+            .find_map(|d| d.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {policy}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut styles = inline_hashes(&page, "style");
+    styles.sort();
+    styles.dedup();
+    let mut allowed_styles = directive("style-src ");
+    allowed_styles.sort();
+    assert_eq!(allowed_styles, styles, "style-src is the page's own styles");
+    assert_eq!(
+        directive("script-src "),
+        inline_hashes(&page, "script"),
+        "script-src is the page's own script"
+    );
+    // The page's own <meta> policy is the header's, less frame-ancestors.
+    let prefix = "<meta http-equiv=\"Content-Security-Policy\" content=\"";
+    let meta = &page[page.find(prefix).expect("a <meta> policy") + prefix.len()..];
+    let meta = meta[..meta.find('"').expect("quote")]
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&");
+    assert_eq!(format!("{meta}; frame-ancestors 'none'"), policy);
+    // Served: the freshness of every target and operation, and a reload.
+    assert!(page.contains("<section id=\"freshness\">"));
+    for operation in ["list_dr_relations", "list_dr_infos"] {
+        assert_eq!(
+            page.matches(&format!(">{operation}<")).count(),
+            targets,
+            "{operation}"
+        );
+    }
+    assert!(page.contains("<meta http-equiv=\"refresh\" content=\"1\">"));
+    assert!(page.contains("<tr data-code=\""), "the findings table");
 }
 
 /// One raw HTTP/1.1 exchange; the status code of the answer (None: the
@@ -507,7 +601,21 @@ fn events_name_targets_going_down_and_up_and_what_changed() {
             .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
             .collect()
     };
-    let count = |kind: &str| events().iter().filter(|e| e["kind"] == kind).count();
+    // Each target goes down and up once per operation (ListDrRelations,
+    // ListDrInfos): both kinds count every target.
+    let count = |kind: &str| {
+        let of = |operation: &str| {
+            (events().iter())
+                .filter(|e| e["kind"] == kind && e["operation"] == operation)
+                .count()
+        };
+        let relations = of("list_dr_relations");
+        if relations == of("list_dr_infos") {
+            relations
+        } else {
+            usize::MAX
+        }
+    };
     std::thread::sleep(Duration::from_millis(600));
     assert!(events().is_empty(), "nothing changed yet: {:?}", events());
 
@@ -562,7 +670,11 @@ fn events_name_targets_going_down_and_up_and_what_changed() {
             "{event}"
         );
         if kind.starts_with("target-") {
-            assert_eq!(event["operation"], "list_dr_relations");
+            assert!(
+                ["list_dr_relations", "list_dr_infos"]
+                    .contains(&event["operation"].as_str().unwrap()),
+                "{event}"
+            );
             assert!(event["target"].as_str().unwrap().contains('/'));
         }
     }

@@ -33,6 +33,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
         interval: args.interval,
         web,
         events,
+        health: !global.no_health,
     };
     crate::runtime::build()?.block_on(async move {
         live.check_credentials().await?;

@@ -79,21 +79,18 @@ impl<'a> PageInput<'a> {
     }
 
     /// The title (and first heading).
-    #[allow(dead_code, reason = "for serve's dashboard")]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = title.into();
         self
     }
 
     /// Adds the freshness section: one row per target and operation.
-    #[allow(dead_code, reason = "for serve's dashboard")]
     pub fn freshness(mut self, targets: Vec<TargetFreshness>) -> Self {
         self.freshness = Some(targets);
         self
     }
 
     /// Makes the page reload itself this often (whole seconds, at least 1).
-    #[allow(dead_code, reason = "for serve's dashboard")]
     pub fn refresh(mut self, every: Duration) -> Self {
         self.refresh = Some(every);
         self
@@ -107,7 +104,6 @@ pub struct Page {
     pub html: String,
     /// The `Content-Security-Policy` header value for serving it: nothing
     /// from the network, the inline style and script by hash, no framing.
-    #[allow(dead_code, reason = "for serve's dashboard")]
     pub content_security_policy: String,
 }
 

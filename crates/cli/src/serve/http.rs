@@ -46,14 +46,18 @@ struct App {
     users: Arc<Users>,
     /// At most this many bcrypt checks at once (they are slow on purpose).
     checks: tokio::sync::Semaphore,
+    /// How often the dashboard reloads itself: the scan interval.
+    refresh: Duration,
 }
 
 /// The routes: every one answers GET (and HEAD) only; anything else is 405.
-pub fn router(shared: Arc<Shared>, users: Arc<Users>) -> Router {
+/// The dashboard at `/` reloads itself every `refresh`.
+pub fn router(shared: Arc<Shared>, users: Arc<Users>, refresh: Duration) -> Router {
     let app = Arc::new(App {
         shared,
         users,
         checks: tokio::sync::Semaphore::new(2),
+        refresh,
     });
     Router::new()
         .route("/", get(index))
@@ -265,11 +269,45 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-/// A plain page linking the endpoints (the dashboard will replace it).
-async fn index() -> Response {
+/// The dashboard of the last scan (the page `rds-dr report` writes), with
+/// its own Content-Security-Policy; before the first scan, a plain page
+/// linking the endpoints (503) that reloads itself.
+async fn index(State(app): State<Arc<App>>) -> Response {
+    let Some(snapshot) = app.shared.current() else {
+        return waiting_page();
+    };
+    let refresh = app.refresh;
+    let page = tokio::task::spawn_blocking(move || snapshot.page(refresh))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+    let page = match page {
+        Ok(page) => page,
+        Err(error) => return internal(error),
+    };
+    let Ok(policy) = HeaderValue::from_str(&page.content_security_policy) else {
+        return internal("the page's Content-Security-Policy is no header value".to_owned());
+    };
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CONTENT_SECURITY_POLICY, policy),
+        ],
+        page.html,
+    )
+        .into_response()
+}
+
+/// `/` before the first scan has finished.
+fn waiting_page() -> Response {
     const PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta http-equiv=\"refresh\" content=\"2\">\
         <title>rds-dr serve</title></head><body>\n<h1>rds-dr serve</h1>\n\
-        <p>Huawei Cloud RDS disaster-recovery topology, scanned continuously.</p>\n<ul>\n\
+        <p>The first scan has not finished yet; this page reloads itself.</p>\n<ul>\n\
         <li><a href=\"metrics\">/metrics</a>: Prometheus metrics</li>\n\
         <li><a href=\"api/v1/topology\">/api/v1/topology</a>: as <code>rds-dr topology --format json</code></li>\n\
         <li><a href=\"api/v1/findings\">/api/v1/findings</a>: as <code>rds-dr check --format json</code></li>\n\
@@ -278,13 +316,11 @@ async fn index() -> Response {
         <li><a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a></li>\n\
         </ul>\n</body></html>\n";
     (
-        StatusCode::OK,
+        StatusCode::SERVICE_UNAVAILABLE,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-            ),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+            (header::RETRY_AFTER, "1"),
         ],
         PAGE,
     )

@@ -319,10 +319,10 @@ mod tests {
         let mut ledger = Ledger::new(&targets, &[Operation::ListDrRelations]);
         let report = rds_dr_api::fleet::FleetReport {
             captures: fleet.captures,
-            failures: Vec::new(),
+            ..Default::default()
         };
         let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_860_000_250);
-        ledger.record_relations(report, at);
+        ledger.record(report, at);
         let mut scans = ScanStats::default();
         scans.observe(Duration::from_millis(300));
         Snapshot::new(ledger.merge(), ledger.statuses(), scans, at)

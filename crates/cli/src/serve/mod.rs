@@ -44,6 +44,8 @@ pub struct Settings {
     pub web: Option<WebConfig>,
     /// Where `--events` go.
     pub events: Option<Events>,
+    /// Whether each scan calls ListDrInfos too (not under `--no-health`).
+    pub health: bool,
 }
 
 /// Refuses a listen address other than loopback unless TLS or basic auth
@@ -89,10 +91,16 @@ pub async fn run(live: Live, targets: Vec<Target>, settings: Settings) -> Result
         Arc::new(live),
         targets,
         shared.clone(),
-        (settings.interval, settings.events),
+        (settings.interval, settings.events, settings.health),
         stopped,
     ));
-    http::serve(listener, tls, http::router(shared, users), stop_signal()).await;
+    http::serve(
+        listener,
+        tls,
+        http::router(shared, users, settings.interval),
+        stop_signal(),
+    )
+    .await;
     tracing::info!("stopping");
     let _ = stop_scans.send(true);
     let _ = scans.await;
@@ -131,12 +139,17 @@ async fn stop_signal() {
 /// Returns freed heap memory to the OS. `main` raised glibc's trim
 /// threshold for the one-shot commands (freed memory is kept for reuse); a
 /// server that scans every few seconds must not keep each scan's garbage.
+#[allow(unsafe_code, reason = "malloc_trim is a C function of glibc")]
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory at the top of glibc's
-    // heaps to the OS; it touches no live allocation.
-    unsafe {
-        libc::malloc_trim(0);
+    {
+        // SAFETY: malloc_trim takes no pointer and has no precondition: it
+        // only hands the free memory of glibc's heaps back to the OS and
+        // touches no live allocation; any thread may call it at any time
+        // (glibc locks each arena while trimming it).
+        unsafe {
+            libc::malloc_trim(0);
+        }
     }
 }
 
@@ -153,14 +166,16 @@ async fn watch(
     live: Arc<Live>,
     targets: Vec<Target>,
     shared: Arc<Shared>,
-    (interval, mut events): (Duration, Option<Events>),
+    (interval, mut events, health): (Duration, Option<Events>, bool),
     mut stop: watch::Receiver<bool>,
 ) {
     let random = StdRandom::new();
-    let ledger = Arc::new(Mutex::new(Ledger::new(
-        &targets,
-        &[Operation::ListDrRelations],
-    )));
+    let operations: &[Operation] = if health {
+        &[Operation::ListDrRelations, Operation::ListDrInfos]
+    } else {
+        &[Operation::ListDrRelations]
+    };
+    let ledger = Arc::new(Mutex::new(Ledger::new(&targets, operations)));
     let mut stats = ScanStats::default();
     loop {
         let started = Instant::now();
@@ -170,19 +185,27 @@ async fn watch(
         };
         for failure in &report.failures {
             if is_fatal(&failure.error) {
-                tracing::error!(target = %failure.target, error = %failure.error,
+                tracing::error!(target = %failure.target, operation = %failure.operation,
+                    error = %failure.error,
                     "the service refused who we are: check the credentials and the endpoint");
             } else {
-                tracing::debug!(target = %failure.target, error = %failure.error, "target failed");
+                tracing::debug!(target = %failure.target, operation = %failure.operation,
+                    error = %failure.error, "target failed");
             }
         }
         let (ok, failed) = (report.captures.len(), report.failures.len());
+        let infos = report.infos.len();
         let now = SystemTime::now();
         let ledger = ledger.clone();
         let merged = tokio::task::spawn_blocking(move || {
             // A panic while merging leaves the ledger as it was before it.
             let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
-            let transitions = ledger.record_relations(report, now);
+            let transitions = ledger.record(report, now);
+            // Kept in the ledger, beside the topology, until it merges health.
+            tracing::debug!(
+                infos_kept = ledger.infos().len(),
+                "ListDrInfos answers kept beside the topology"
+            );
             (transitions, ledger.merge(), ledger.statuses())
         })
         .await;
@@ -222,6 +245,7 @@ async fn watch(
                 tracing::info!(
                     scan = stats.count,
                     ok,
+                    infos,
                     failed,
                     instances = snapshot.topology.node_count(),
                     edges = snapshot.topology.edge_count(),

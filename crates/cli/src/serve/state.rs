@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use arc_swap::ArcSwapOption;
 use axum::body::Bytes;
 use rds_dr_api::fleet::FleetReport;
-use rds_dr_model::{Capture, Target};
+use rds_dr_model::{Capture, InfosCapture, Target};
 use rds_dr_topology::{Protection as Protected, Role, Topology};
 
 use super::exposition::Format;
@@ -19,9 +19,7 @@ use super::exposition::Format;
 pub enum Operation {
     /// ListDrRelations: the relations as each side reports them.
     ListDrRelations,
-    /// ListDrInfos: replication health (not called yet: it comes with the
-    /// health work; the metrics and ledger are ready for it).
-    #[allow(dead_code)]
+    /// ListDrInfos: replication health (not called under `--no-health`).
     ListDrInfos,
 }
 
@@ -31,6 +29,16 @@ impl Operation {
         match self {
             Operation::ListDrRelations => "list_dr_relations",
             Operation::ListDrInfos => "list_dr_infos",
+        }
+    }
+
+    /// The operation of the API crate's name for it (`None`: one that serve
+    /// does not call).
+    fn of(operation: rds_dr_model::Operation) -> Option<Operation> {
+        match operation {
+            rds_dr_model::Operation::ListDrRelations => Some(Operation::ListDrRelations),
+            rds_dr_model::Operation::ListDrInfos => Some(Operation::ListDrInfos),
+            _ => None,
         }
     }
 }
@@ -70,10 +78,18 @@ pub struct Transition {
     pub error: Option<String>,
 }
 
+/// The last good answer of one (target, operation).
+enum Answer {
+    /// A ListDrRelations capture.
+    Relations(Capture),
+    /// A whole ListDrInfos list.
+    Infos(InfosCapture),
+}
+
 struct Entry {
     status: TargetStatus,
     /// The last good answer.
-    capture: Option<Capture>,
+    answer: Option<Answer>,
     /// Whether any scan has reported on it yet.
     seen: bool,
 }
@@ -101,7 +117,7 @@ impl Ledger {
                             last_success: None,
                             last_error: None,
                         },
-                        capture: None,
+                        answer: None,
                         seen: false,
                     },
                 );
@@ -110,18 +126,26 @@ impl Ledger {
         Ledger { entries }
     }
 
-    /// Takes in a ListDrRelations scan finished at `now`; returns the
-    /// targets that went down or came back (none on a target's first scan).
-    pub fn record_relations(&mut self, report: FleetReport, now: SystemTime) -> Vec<Transition> {
+    /// Takes in a scan finished at `now` (both operations, or only
+    /// ListDrRelations under `--no-health`); returns the (target, operation)
+    /// pairs that went down or came back (none on a pair's first scan).
+    /// A pair the ledger was not made for is ignored.
+    pub fn record(&mut self, report: FleetReport, now: SystemTime) -> Vec<Transition> {
         let mut transitions = Vec::new();
-        let operation = Operation::ListDrRelations;
-        for capture in report.captures {
-            let Some(entry) = self.entries.get_mut(&(capture.source.clone(), operation)) else {
+        let answers = (report.captures.into_iter())
+            .map(|c| (c.source.clone(), Answer::Relations(c)))
+            .chain((report.infos.into_iter()).map(|c| (c.source.clone(), Answer::Infos(c))));
+        for (target, answer) in answers {
+            let operation = match answer {
+                Answer::Relations(_) => Operation::ListDrRelations,
+                Answer::Infos(_) => Operation::ListDrInfos,
+            };
+            let Some(entry) = self.entries.get_mut(&(target, operation)) else {
                 continue;
             };
             if entry.seen && !entry.status.up {
                 transitions.push(Transition {
-                    target: capture.source.clone(),
+                    target: entry.status.target.clone(),
                     operation,
                     up: true,
                     error: None,
@@ -131,16 +155,19 @@ impl Ledger {
             entry.status.up = true;
             entry.status.last_success = Some(now);
             entry.status.last_error = None;
-            entry.capture = Some(capture);
+            entry.answer = Some(answer);
         }
         for failure in report.failures {
-            let Some(entry) = self.entries.get_mut(&(failure.target.clone(), operation)) else {
+            let Some(operation) = Operation::of(failure.operation) else {
+                continue;
+            };
+            let Some(entry) = self.entries.get_mut(&(failure.target, operation)) else {
                 continue;
             };
             let error = failure.error.to_string();
             if entry.seen && entry.status.up {
                 transitions.push(Transition {
-                    target: failure.target.clone(),
+                    target: entry.status.target.clone(),
                     operation,
                     up: false,
                     error: Some(error.clone()),
@@ -153,17 +180,21 @@ impl Ledger {
         transitions
     }
 
-    /// Merges every last good answer. A target that never answered is a
-    /// `query-failed` finding; one that answered before and fails now is
-    /// merged with its last answer (it is stale, which its status says).
+    /// Merges every last good ListDrRelations answer. A target whose
+    /// ListDrRelations never answered is a `query-failed` finding; one that
+    /// answered before and fails now is merged with its last answer (it is
+    /// stale, which its status says). The ListDrInfos answers are kept
+    /// beside the topology ([`Ledger::infos`]), as the other commands keep
+    /// theirs, until the topology merges health.
     pub fn merge(&self) -> Topology {
         let mut builder = Topology::builder();
         for entry in self.entries.values() {
-            match (&entry.capture, entry.status.operation) {
-                (Some(capture), Operation::ListDrRelations) => {
+            match &entry.answer {
+                Some(Answer::Relations(capture)) => {
                     builder.capture(capture);
                 }
-                (None, _) if entry.seen => {
+                Some(Answer::Infos(_)) => {}
+                None if entry.seen && entry.status.operation == Operation::ListDrRelations => {
                     let message = entry
                         .status
                         .last_error
@@ -175,6 +206,18 @@ impl Ledger {
             }
         }
         builder.build()
+    }
+
+    /// The last good ListDrInfos list of every target that has one (stale
+    /// ones included: their status says so), sorted by target: what goes
+    /// to the topology with the relations once it merges health.
+    pub fn infos(&self) -> Vec<&InfosCapture> {
+        (self.entries.values())
+            .filter_map(|e| match &e.answer {
+                Some(Answer::Infos(capture)) => Some(capture),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Every (target, operation), sorted.
@@ -281,6 +324,16 @@ pub struct Snapshot {
     findings_json: OnceLock<Result<Bytes, String>>,
     metrics_text: OnceLock<Bytes>,
     metrics_openmetrics: OnceLock<Bytes>,
+    page: OnceLock<Result<Dashboard, String>>,
+}
+
+/// The dashboard of one scan, as `/` serves it.
+#[derive(Clone, Debug)]
+pub struct Dashboard {
+    /// The HTML page (the one `rds-dr report` writes).
+    pub html: Bytes,
+    /// Its `Content-Security-Policy` header value.
+    pub content_security_policy: String,
 }
 
 impl Snapshot {
@@ -302,6 +355,7 @@ impl Snapshot {
             findings_json: OnceLock::new(),
             metrics_text: OnceLock::new(),
             metrics_openmetrics: OnceLock::new(),
+            page: OnceLock::new(),
         }
     }
 
@@ -322,6 +376,43 @@ impl Snapshot {
             .get_or_init(|| {
                 crate::commands::check::json_document(&self.topology)
                     .map(Bytes::from)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
+    /// The dashboard of this scan (as `rds-dr report` writes it), with each
+    /// (target, operation)'s freshness, reloading itself every `refresh`
+    /// (the scan interval: the same for every call).
+    pub fn page(&self, refresh: Duration) -> Result<Dashboard, String> {
+        self.page
+            .get_or_init(|| {
+                let freshness = (self.targets.iter())
+                    .map(|t| crate::page::TargetFreshness {
+                        region: t.target.region.clone(),
+                        project_id: t.target.project_id.clone(),
+                        operation: t.operation.label().to_owned(),
+                        last_success: t.last_success.map(crate::time::rfc3339),
+                        stale: t.stale(),
+                    })
+                    .collect();
+                let mut sources: Vec<String> = (self.targets.iter())
+                    .map(|t| t.target.to_string())
+                    .collect();
+                sources.dedup();
+                let input = crate::page::PageInput::new(
+                    &self.topology,
+                    crate::time::rfc3339(self.finished_at),
+                )
+                .title("rds-dr serve: DR topology")
+                .sources(sources)
+                .freshness(freshness)
+                .refresh(refresh);
+                crate::page::render(&input)
+                    .map(|page| Dashboard {
+                        html: Bytes::from(page.html),
+                        content_security_policy: page.content_security_policy,
+                    })
                     .map_err(|e| e.to_string())
             })
             .clone()
@@ -385,6 +476,7 @@ mod tests {
                 report.failures.push(TargetFailure {
                     target: capture.source.clone(),
                     error: ApiError::from_status(503, "unavailable"),
+                    operation: rds_dr_model::Operation::ListDrRelations,
                 });
             } else {
                 report.captures.push(capture.clone());
@@ -399,17 +491,13 @@ mod tests {
         let targets: Vec<Target> = captures.iter().map(|c| c.source.clone()).collect();
         let mut ledger = Ledger::new(&targets, &[Operation::ListDrRelations]);
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
-        assert!(
-            ledger
-                .record_relations(report(&captures, &[]), t0)
-                .is_empty()
-        );
+        assert!(ledger.record(report(&captures, &[]), t0).is_empty());
         let full = ledger.merge();
         assert!(full.edge_count() > 0);
 
         let down = &targets[0];
         let t1 = t0 + Duration::from_secs(60);
-        let transitions = ledger.record_relations(report(&captures, &[down]), t1);
+        let transitions = ledger.record(report(&captures, &[down]), t1);
         assert_eq!(transitions.len(), 1);
         assert_eq!(&transitions[0].target, down);
         assert!(!transitions[0].up);
@@ -432,9 +520,77 @@ mod tests {
                 .contains("unavailable")
         );
 
-        let back = ledger.record_relations(report(&captures, &[]), t1 + Duration::from_secs(60));
+        let back = ledger.record(report(&captures, &[]), t1 + Duration::from_secs(60));
         assert_eq!(back.len(), 1);
         assert!(back[0].up);
+    }
+
+    #[test]
+    fn a_failing_infos_call_keeps_the_last_infos_answer_stale() {
+        let captures = fleet();
+        let targets: Vec<Target> = captures.iter().map(|c| c.source.clone()).collect();
+        let operations = [Operation::ListDrRelations, Operation::ListDrInfos];
+        let mut ledger = Ledger::new(&targets, &operations);
+        let infos = |total_count| {
+            let mut report = report(&captures, &[]);
+            for target in &targets {
+                let response = rds_dr_model::ListDrInfosResponse {
+                    total_count: Some(total_count),
+                    ..Default::default()
+                };
+                report
+                    .infos
+                    .push(InfosCapture::new(target.clone(), response));
+            }
+            report
+        };
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        assert!(ledger.record(infos(1), t0).is_empty());
+        assert_eq!(ledger.infos().len(), targets.len());
+        let full = ledger.merge();
+
+        // The second scan: relations answer everywhere, one ListDrInfos fails.
+        let down = &targets[2];
+        let mut second = infos(2);
+        second.infos.retain(|c| &c.source != down);
+        second.failures.push(TargetFailure {
+            target: down.clone(),
+            error: ApiError::from_status(503, "infos unavailable"),
+            operation: rds_dr_model::Operation::ListDrInfos,
+        });
+        let t1 = t0 + Duration::from_secs(60);
+        let transitions = ledger.record(second, t1);
+        assert_eq!(transitions.len(), 1);
+        assert_eq!(
+            (
+                &transitions[0].target,
+                transitions[0].operation,
+                transitions[0].up
+            ),
+            (down, Operation::ListDrInfos, false)
+        );
+        let kept = ledger.infos();
+        assert_eq!(kept.len(), targets.len(), "the failed list stays");
+        for capture in kept {
+            let expected = if &capture.source == down { 1 } else { 2 };
+            let expected = Some(expected);
+            assert_eq!(capture.response.total_count, expected, "{}", capture.source);
+        }
+        let statuses = ledger.statuses();
+        let status = |operation| {
+            statuses
+                .iter()
+                .find(|s| &s.target == down && s.operation == operation)
+                .unwrap()
+        };
+        let infos_status = status(Operation::ListDrInfos);
+        assert!(infos_status.stale() && infos_status.last_success == Some(t0));
+        let relations = status(Operation::ListDrRelations);
+        assert!(relations.up && relations.last_success == Some(t1));
+        // A ListDrInfos failure is no missing target.
+        let merged = ledger.merge();
+        assert_eq!(merged.findings(), full.findings());
+        assert_eq!(merged.edge_count(), full.edge_count());
     }
 
     #[test]
@@ -442,8 +598,7 @@ mod tests {
         let captures = fleet();
         let targets: Vec<Target> = captures.iter().map(|c| c.source.clone()).collect();
         let mut ledger = Ledger::new(&targets, &[Operation::ListDrRelations]);
-        let transitions =
-            ledger.record_relations(report(&captures, &[&targets[1]]), SystemTime::now());
+        let transitions = ledger.record(report(&captures, &[&targets[1]]), SystemTime::now());
         assert!(transitions.is_empty(), "no transition on the first scan");
         let topology = ledger.merge();
         let failed: Vec<_> = topology
