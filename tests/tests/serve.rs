@@ -750,3 +750,56 @@ fn thirty_percent_faults_lose_nothing_and_readyz_stays_up() {
     );
     assert_eq!(serve.terminate(), Some(0), "{}", serve.stderr());
 }
+
+#[test]
+fn no_health_scans_list_dr_relations_only() {
+    let captures = demo_captures();
+    let fake = signed_fake(captures.clone());
+    let url = fake.url();
+    let mut serve_args = target_args(sources(&captures));
+    serve_args.extend(args(&[
+        "--endpoint",
+        &url,
+        "--iam-endpoint",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "60s",
+        "--retries",
+        "0",
+        "--no-health",
+    ]));
+    let mut serve = Serve::spawn(&serve_args);
+    wait_for(30, "/readyz 200", || {
+        get(&format!("{}/readyz", serve.url)).0 == 200
+    });
+    let values = samples(&get(&format!("{}/metrics", serve.url)).1);
+    let up: Vec<&String> = values
+        .keys()
+        .filter(|k| k.starts_with("rds_dr_target_up{"))
+        .collect();
+    assert_eq!(up.len(), captures.len(), "{up:?}");
+    assert!(
+        up.iter()
+            .all(|k| k.contains("operation=\"list_dr_relations\"")),
+        "{up:?}"
+    );
+    let (_, targets) = get(&format!("{}/api/v1/targets", serve.url));
+    let targets: serde_json::Value = serde_json::from_str(&targets).unwrap();
+    let operations: Vec<&str> = targets["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(operations, vec!["list_dr_relations"; captures.len()]);
+    // Every request that reached the fake was a ListDrRelations one.
+    let relations: u64 = sources(&captures)
+        .iter()
+        .map(|s| fake.running().project_request_count(&s.project_id))
+        .sum();
+    assert!(relations >= captures.len() as u64);
+    assert_eq!(fake.running().request_count(), relations, "no ListDrInfos");
+    assert_eq!(serve.terminate(), Some(0), "{}", serve.stderr());
+}
