@@ -43,6 +43,10 @@ pub struct Topology {
     pub(crate) node_group: Vec<u32>,
     pub(crate) findings: Vec<Finding>,
     pub(crate) summary: Summary,
+    /// Every edge's replication health, in edge order.
+    pub(crate) health: Vec<crate::health::EdgeHealth>,
+    /// The thresholds the health was judged by.
+    pub(crate) thresholds: crate::health::Thresholds,
 }
 
 impl fmt::Debug for Topology {
@@ -107,6 +111,26 @@ impl Topology {
     /// Every finding, sorted (severity, code, instances).
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+
+    /// The replication health of the edge from `primary` to `dr` (`None`
+    /// when there is no such edge).
+    pub fn edge_health(&self, primary: &str, dr: &str) -> Option<&crate::health::EdgeHealth> {
+        let (p, d) = (self.ids.find(primary)?, self.ids.find(dr)?);
+        let e = self
+            .graph
+            .find_edge(crate::graph::ix(p), crate::graph::ix(d))?;
+        self.health.get(e.index())
+    }
+
+    /// The health of edge number `e` (view order).
+    pub(crate) fn health_at(&self, e: usize) -> crate::health::Health {
+        self.health.get(e).map(|h| h.health).unwrap_or_default()
+    }
+
+    /// The thresholds the health was judged by.
+    pub fn thresholds(&self) -> crate::health::Thresholds {
+        self.thresholds
     }
 
     /// The counts of the report.
