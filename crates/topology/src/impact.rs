@@ -338,6 +338,9 @@ impl fmt::Display for DrRef {
         if self.edge != EdgeStatus::Confirmed {
             write!(f, ", {}", self.edge)?;
         }
+        if !matches!(self.health, Health::Healthy | Health::Unknown) {
+            write!(f, ", {}", self.health)?;
+        }
         f.write_str(")")
     }
 }
@@ -376,9 +379,15 @@ impl fmt::Display for Impact {
                         p.id,
                         list(&p.surviving_drs)
                     )?,
-                    Protection::Unprotected => {
+                    Protection::Unprotected if p.surviving_drs.is_empty() => {
                         writeln!(f, "  UNPROTECTED  {}  no DR survives", p.id)?
                     }
+                    Protection::Unprotected => writeln!(
+                        f,
+                        "  UNPROTECTED  {}  no surviving DR replicates: {}",
+                        p.id,
+                        list(&p.surviving_drs)
+                    )?,
                 }
             }
             for d in &region.degraded {
