@@ -340,3 +340,31 @@ fn dr_infos_prints_every_page_as_received_and_filters() {
     assert_eq!(text.lines().count(), 1 + 117 + 1, "{text}");
     assert!(text.lines().next().unwrap().starts_with("ID"));
 }
+
+/// The thresholds decide which edges are lagging.
+#[test]
+fn thresholds_on_the_command_line_decide_lagging() {
+    let dir = rds_dr_tests::demo_fleet_dir();
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let output = rds_dr()
+            .args(["check", "--format", "json", "--fail-on", "never"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        serde_json::from_slice(&output.stdout).expect("json")
+    };
+    let default = run(&[]);
+    assert_eq!(default["summary"]["edge_health"]["lagging"], 1);
+    let relaxed = run(&["--max-lag-mb", "1000", "--max-delay-ms", "100000"]);
+    assert_eq!(relaxed["summary"]["edge_health"]["lagging"], 0);
+    let strict = run(&["--max-lag-mb", "0.01"]);
+    assert!(strict["summary"]["edge_health"]["lagging"].as_u64() > Some(1));
+    let bad = rds_dr()
+        .args(["check", "--max-lag-mb", "-3"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}

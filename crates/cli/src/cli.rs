@@ -532,6 +532,10 @@ pub struct DiffArgs {
     /// Output format
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: DiffFormat,
+
+    /// When an edge counts as lagging (both sides alike).
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// `diff --format`.
