@@ -330,6 +330,18 @@ pub struct EdgeHealth {
 }
 
 impl EdgeHealth {
+    /// The health of an edge without any record.
+    pub(crate) const UNKNOWN: EdgeHealth = EdgeHealth {
+        health: Health::Unknown,
+        replica_state: None,
+        dr_status: None,
+        send_lag_mb: None,
+        replay_lag_mb: None,
+        replay_delay_ms: None,
+        dr_since: None,
+        sources: Vec::new(),
+    };
+
     /// The health of an edge whose records are `records` (any order).
     pub(crate) fn of(records: &[&InfoRecord], t: Thresholds) -> EdgeHealth {
         let mut sources: Vec<HealthSource> = records

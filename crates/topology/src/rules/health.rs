@@ -88,14 +88,15 @@ impl Topology {
         let mut health = Vec::with_capacity(by_edge.len());
         for (e, recs) in self.graph.edge_references().zip(&by_edge) {
             let (p, d) = (e.source().index() as u32, e.target().index() as u32);
-            let h = EdgeHealth::of(recs, thresholds);
             if recs.is_empty() {
                 self.missing(p, d, &captured, findings);
+                health.push(None);
             } else {
+                let h = EdgeHealth::of(recs, thresholds);
                 self.health_findings(p, d, &h, recs, findings);
                 self.conflict(p, d, recs, &unsettled, findings);
+                health.push(Some(Box::new(h)));
             }
-            health.push(h);
         }
         self.health = health;
     }
