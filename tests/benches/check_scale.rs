@@ -3,7 +3,10 @@
 //!
 //! 1. Generates the 100,000-primary fleet with `rds_dr_model::synth` (30
 //!    regions x 3 projects = 90 captures, about 267,000 instances) into a
-//!    temporary directory as capture envelope files (compact JSON).
+//!    temporary directory as capture envelope files (compact JSON), and its
+//!    ListDrInfos captures beside them (`synth::health`: one healthy record
+//!    per edge, 90 infos envelopes); `RDS_DR_BENCH_NO_HEALTH=1` leaves the
+//!    infos out, for the relations-only figures.
 //! 2. The floor: reading every file and parsing it with
 //!    `serde_json::from_slice::<serde::de::IgnoredAny>` (JSON syntax only, no
 //!    model); also the parse alone over bytes already in memory.
@@ -13,8 +16,8 @@
 //!    best wall time, its ratio to the best floor (goal <= 3x), the range of
 //!    each run's ratio to the floor run before it, and peak RSS against the
 //!    total input size (goal: below). The JSON report is checked (90
-//!    sources, every instance of the fleet) so a fast failure does not pass
-//!    for a fast run.
+//!    sources, every instance of the fleet, and with the infos every edge
+//!    `healthy`) so a fast failure does not pass for a fast run.
 //!
 //! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
 //! `cargo build --release -p rds-dr-cli --bin rds-dr` (a no-op when fresh).
@@ -34,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use rds_dr_model::synth::generate;
+use rds_dr_model::synth::{HealthSpec, generate, health};
 use serde::de::IgnoredAny;
 
 const RUNS: usize = 9;
@@ -96,6 +99,24 @@ pub(crate) fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usi
         files.push(path);
     }
     Ok((files, total, fleet.captures.len(), records))
+}
+
+/// Writes the fleet's ListDrInfos captures (one healthy record per edge),
+/// one envelope file per (region, project); returns the files, their total
+/// bytes and the number of records.
+pub(crate) fn write_infos(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize), String> {
+    let fleet = generate(&spec());
+    let infos = health(&fleet, &HealthSpec::new().seed(2026));
+    let mut files = Vec::new();
+    let mut total = 0;
+    for (i, capture) in infos.captures.iter().enumerate() {
+        let bytes = serde_json::to_vec(capture).map_err(|e| format!("serialise: {e}"))?;
+        total += bytes.len();
+        let path = dir.join(format!("infos-{i:03}.json"));
+        std::fs::write(&path, &bytes).map_err(|e| format!("write {}: {e}", path.display()))?;
+        files.push(path);
+    }
+    Ok((files, total, infos.record_count()))
 }
 
 /// Adds fields the model does not know at the end of every record and
@@ -229,12 +250,24 @@ fn run() -> Result<(), String> {
         None => temporary.path().to_owned(),
     };
     let start = Instant::now();
-    let (files, total, captures, records) = write_fleet(&inputs)?;
+    let (mut files, mut total, captures, records) = write_fleet(&inputs)?;
     println!(
         "fleet: {captures} capture files, {records} records, {:.1} MB of JSON (generated and written in {:.2} s)",
         total as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
+    let with_health = std::env::var_os("RDS_DR_BENCH_NO_HEALTH").is_none_or(|v| v != "1");
+    if with_health {
+        let (infos, bytes, infos_records) = write_infos(&inputs)?;
+        println!(
+            "fleet: {} ListDrInfos files, {infos_records} records, {:.1} MB of JSON; {:.1} MB in all",
+            infos.len(),
+            bytes as f64 / 1e6,
+            (total + bytes) as f64 / 1e6
+        );
+        files.extend(infos);
+        total += bytes;
+    }
 
     let contents: Vec<Vec<u8>> = files
         .iter()
@@ -279,6 +312,14 @@ fn run() -> Result<(), String> {
         best.summary["warnings"],
         best.summary["infos"]
     );
+    let healthy = best.summary["edge_health"]["healthy"].as_u64().unwrap_or(0);
+    println!("check: edge health {}", best.summary["edge_health"]);
+    if with_health && Some(healthy) != best.summary["edges"].as_u64() {
+        return Err(format!(
+            "rds-dr check did not merge the health of every edge: {healthy} healthy of {} edges",
+            best.summary["edges"]
+        ));
+    }
     if sources != captures as u64 || instances < records as u64 / 2 {
         return Err(format!(
             "rds-dr check did not read the whole fleet: {sources} sources (expected {captures}), \

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rds_dr_fake::{Credentials, FakeCloud};
 use rds_dr_tests::{
-    Fake, demo_fleet_dir, rds_dr, read_captures, stderr_of, stdout_of, target_args,
+    Fake, demo_fleet_dir, rds_dr, read_captures, read_infos, stderr_of, stdout_of, target_args,
 };
 
 fn run(args: &[&str]) -> std::process::Output {
@@ -196,6 +196,7 @@ fn report_from_live_targets_lists_them() {
     let fake = Fake::start(
         FakeCloud::builder()
             .captures(captures.clone())
+            .infos(read_infos(&demo_fleet_dir()))
             .credentials(Credentials::new(AK, SK)),
     );
     let dir = tempfile::tempdir().expect("tempdir");

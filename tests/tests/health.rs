@@ -97,14 +97,49 @@ fn fetch_writes_both_files_and_faults_on_both_routes_lose_nothing() {
         assert!(capture.fetched_at.is_some());
     }
 
-    // Offline, both kinds in one directory: check reads them without
-    // choking, and the relations findings are those of the fleet.
+    // Offline, both kinds in one directory: check finds exactly the
+    // fleet's defects and the injected health defects, nothing else.
     let offline = rds_dr()
         .args(["check", "--format", "json", "--fail-on", "never"])
         .arg(out.path())
         .output()
         .expect("runs");
     assert_eq!(offline.status.code(), Some(0), "{}", stderr_of(&offline));
+    let report: serde_json::Value = serde_json::from_slice(&offline.stdout).expect("json");
+    let mut found: Vec<(String, Vec<String>)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let instances = f["instances"].as_array().expect("instances");
+            (
+                f["code"].as_str().expect("code").to_owned(),
+                instances
+                    .iter()
+                    .map(|i| i.as_str().expect("id").to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut want: Vec<(String, Vec<String>)> = fleet
+        .defects
+        .iter()
+        .chain(&infos.defects)
+        .map(|d| (d.kind.to_owned(), d.instances.clone()))
+        .collect();
+    want.sort();
+    assert_eq!(found, want);
+    let counts = &report["summary"]["edge_health"];
+    for health in [
+        "failed", "broken", "building", "lagging", "healthy", "unknown",
+    ] {
+        let expected = infos.health.iter().filter(|e| e.health == health).count();
+        assert_eq!(counts[health], expected, "{health}");
+    }
+
+    // Without the infos files, every edge's health is unknown and no
+    // health finding is raised.
     let relations_only = tempfile::tempdir().expect("tempdir");
     for entry in std::fs::read_dir(out.path()).expect("list") {
         let path = entry.expect("entry").path();
@@ -118,7 +153,73 @@ fn fetch_writes_both_files_and_faults_on_both_routes_lose_nothing() {
         .arg(relations_only.path())
         .output()
         .expect("runs");
-    assert_eq!(offline.stdout, plain.stdout);
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).expect("json");
+    assert_eq!(
+        plain["summary"]["edge_health"]["unknown"],
+        plain["summary"]["edges"]
+    );
+    assert_eq!(
+        plain["findings"].as_array().map(Vec::len),
+        Some(fleet.defects.len())
+    );
+}
+
+/// End to end against the fake: a broken DR turns its primary unprotected.
+#[test]
+fn a_broken_dr_turns_its_primary_unprotected_in_impact() {
+    let fleet = generate(
+        &FleetSpec::new()
+            .seed(4)
+            .primaries(30)
+            .drs_per_primary(1..=1),
+    );
+    let mut infos = health(&fleet, &HealthSpec::new());
+    // Break one primary's only DR (its record is in the primary's capture).
+    let (primary, region) = {
+        let capture = infos
+            .captures
+            .iter_mut()
+            .find(|c| !c.response.instance_dr_infos.is_empty())
+            .expect("records");
+        let region = capture.source.region.clone();
+        let record = match &mut capture.response.instance_dr_infos[0] {
+            rds_dr_model::Lenient::Valid(r) => r,
+            rds_dr_model::Lenient::Malformed(_) => panic!("generated records are valid"),
+        };
+        record.replica_state = Some("-1".into());
+        (record.master_instance_id.clone().expect("master"), region)
+    };
+    let fake = Fake::start(
+        FakeCloud::builder()
+            .captures(fleet.captures.clone())
+            .infos(infos.captures.clone())
+            .credentials(Credentials::new(AK, SK)),
+    );
+    let mut args = strings(&["impact", "--format", "json", "--fail-region"]);
+    args.push(region.clone());
+    args.extend(target_args(fleet.captures.iter().map(|c| c.source.clone())));
+    let output = live(&fake.url(), &args).output().expect("runs");
+    assert!(
+        output.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr_of(&output)
+    );
+    let impact: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let primaries = impact["regions"][0]["primaries"]
+        .as_array()
+        .expect("primaries");
+    let entry = primaries
+        .iter()
+        .find(|p| p["id"] == primary.as_str())
+        .unwrap_or_else(|| panic!("{primary} is a primary of {region}: {impact}"));
+    assert_eq!(entry["status"], "unprotected", "{entry}");
+    assert_eq!(entry["surviving_drs"][0]["health"], "broken");
+    // Every other primary there with a surviving DR is protected.
+    for p in primaries.iter().filter(|p| p["id"] != primary.as_str()) {
+        if !p["surviving_drs"].as_array().expect("drs").is_empty() {
+            assert_eq!(p["status"], "protected", "{p}");
+        }
+    }
 }
 
 #[test]
@@ -238,4 +339,32 @@ fn dr_infos_prints_every_page_as_received_and_filters() {
     // 117 of the made records are normal, and the hand-made one.
     assert_eq!(text.lines().count(), 1 + 117 + 1, "{text}");
     assert!(text.lines().next().unwrap().starts_with("ID"));
+}
+
+/// The thresholds decide which edges are lagging.
+#[test]
+fn thresholds_on_the_command_line_decide_lagging() {
+    let dir = rds_dr_tests::demo_fleet_dir();
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let output = rds_dr()
+            .args(["check", "--format", "json", "--fail-on", "never"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        serde_json::from_slice(&output.stdout).expect("json")
+    };
+    let default = run(&[]);
+    assert_eq!(default["summary"]["edge_health"]["lagging"], 1);
+    let relaxed = run(&["--max-lag-mb", "1000", "--max-delay-ms", "100000"]);
+    assert_eq!(relaxed["summary"]["edge_health"]["lagging"], 0);
+    let strict = run(&["--max-lag-mb", "0.01"]);
+    assert!(strict["summary"]["edge_health"]["lagging"].as_u64() > Some(1));
+    let bad = rds_dr()
+        .args(["check", "--max-lag-mb", "-3"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
 }

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use rds_dr_fake::{Credentials, FakeCloud, Fault};
-use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_model::synth::{FleetSpec, HealthSpec, generate, health};
 use rds_dr_model::{Capture, Source};
 use rds_dr_tests::{
-    Fake, FakeServerChild, closed_port, demo_fleet_dir, rds_dr, read_captures, stderr_of,
-    stdout_of, target_args,
+    Fake, FakeServerChild, closed_port, demo_fleet_dir, rds_dr, read_captures, read_infos,
+    stderr_of, stdout_of, target_args,
 };
 
 const AK: &str = "E2ETESTACCESSKEY0001";
@@ -55,6 +55,7 @@ fn signed_demo_fake() -> Fake {
     Fake::start(
         FakeCloud::builder()
             .captures(demo_captures())
+            .infos(read_infos(&demo_fleet_dir()))
             .credentials(Credentials::new(AK, SK)),
     )
 }
@@ -143,6 +144,7 @@ fn thirty_percent_faults_with_retries_lose_nothing() {
     let fake = Fake::start(
         FakeCloud::builder()
             .captures(fleet.captures.clone())
+            .infos(health(&fleet, &HealthSpec::new()).captures)
             .credentials(Credentials::new(AK, SK))
             .fault_rate(0.3)
             .faults(&[
@@ -182,7 +184,8 @@ fn thirty_percent_faults_with_retries_lose_nothing() {
         fleet.captures.len()
     );
 
-    // And the merged result is the consistent fleet: no findings at all.
+    // And the merged result is the consistent fleet with healthy records:
+    // no findings at all.
     let report = check_json(
         &rds_dr()
             .args(["check", "--format", "json"])
@@ -210,7 +213,19 @@ fn unreachable_endpoint_is_one_query_failed() {
     let output = live(&url, &args).output().expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     let report = check_json(&output);
-    assert_eq!(codes(&report), ["query-failed"]);
+    // One per operation: ListDrRelations, and ListDrInfos (which says so).
+    assert_eq!(codes(&report), ["query-failed", "query-failed"]);
+    let operations: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| &f["details"]["operation"])
+        .collect();
+    assert_eq!(
+        operations.iter().filter(|o| **o == "ListDrInfos").count(),
+        1
+    );
+    assert_eq!(operations.iter().filter(|o| o.is_null()).count(), 1);
     let message = report["findings"][0]["message"].as_str().expect("message");
     assert!(
         message.contains("cn-north-4/0483b6b16e954cb88930a360d2c4e663"),
@@ -241,7 +256,8 @@ fn unknown_project_is_one_query_failed_and_the_rest_counts() {
             .iter()
             .filter(|c| *c == "query-failed")
             .count(),
-        1
+        2,
+        "one per operation of the unknown project"
     );
     assert_eq!(
         report["summary"]["sources"], 5,

@@ -56,7 +56,7 @@ fn check_json_on_the_demo_fleet() {
 fn fail_on_sets_the_exit_code() {
     let fleet = demo_fleet_dir();
     let fleet = dir_str(&fleet);
-    // The demo fleet: 1 error, 3 warnings, 1 info.
+    // The demo fleet: 2 errors, 4 warnings, 1 info.
     for (fail_on, code) in [("error", 1), ("warning", 1), ("info", 1), ("never", 0)] {
         let output = run(&["check", fleet, "--fail-on", fail_on]);
         assert_eq!(output.status.code(), Some(code), "--fail-on {fail_on}");

@@ -227,6 +227,49 @@ pub struct SourceArgs {
     /// Live targets to query and merge with the inputs.
     #[command(flatten)]
     pub targets: TargetArgs,
+
+    /// When an edge counts as lagging.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// The replication-health thresholds of a command that builds a topology.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ThresholdArgs {
+    /// An edge whose send or replay lag is over MB megabytes is lagging
+    #[arg(long, value_name = "MB", default_value_t = 64.0, value_parser = parse_threshold, help_heading = "Health")]
+    pub max_lag_mb: f64,
+
+    /// An edge whose replay delay is over MS milliseconds is lagging
+    #[arg(long, value_name = "MS", default_value_t = 60000.0, value_parser = parse_threshold, help_heading = "Health")]
+    pub max_delay_ms: f64,
+}
+
+impl Default for ThresholdArgs {
+    fn default() -> Self {
+        let t = rds_dr_topology::Thresholds::default();
+        ThresholdArgs {
+            max_lag_mb: t.max_lag_mb,
+            max_delay_ms: t.max_delay_ms,
+        }
+    }
+}
+
+impl ThresholdArgs {
+    /// Sets the thresholds on `builder`.
+    pub fn apply(&self, builder: &mut rds_dr_topology::TopologyBuilder) {
+        builder
+            .max_lag_mb(self.max_lag_mb)
+            .max_delay_ms(self.max_delay_ms);
+    }
+}
+
+/// A threshold: a finite number, 0 or more.
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a number of 0 or more")),
+    }
 }
 
 impl SourceArgs {
@@ -491,6 +534,10 @@ pub struct DiffArgs {
     /// Output format
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: DiffFormat,
+
+    /// When an edge counts as lagging (both sides alike).
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 /// `diff --format`.

@@ -13,18 +13,19 @@ use crate::live::{Live, is_fatal, report_failures};
 
 /// The merged topology and how many targets could not be fetched.
 ///
-/// The ListDrInfos side (captures read from the inputs or fetched live,
-/// and the targets whose ListDrInfos failed) is kept beside the topology,
-/// not merged into it: the topology crate does not merge health yet. Until
-/// it does, those failures are printed as warnings and do not change the
-/// exit status.
+/// The ListDrInfos side (captures read from the inputs or fetched live) is
+/// merged into the topology as each edge's replication health; a target
+/// whose ListDrInfos failed is a `query-failed` finding with
+/// `{"operation": "ListDrInfos"}` (its relations still count), and a
+/// warning for the commands that show the topology.
 pub struct Gathered {
     /// Everything merged, with a `query-failed` finding per failed target.
     pub topology: Topology,
     /// Targets whose ListDrRelations failed after retries.
     pub failed_targets: usize,
-    /// The ListDrInfos captures, from inputs and live targets.
-    pub infos: Vec<InfosCapture>,
+    /// How many ListDrInfos captures were merged, from inputs and live
+    /// targets.
+    pub infos: usize,
     /// The live targets whose ListDrInfos failed after retries.
     pub infos_failures: Vec<TargetFailure>,
 }
@@ -53,6 +54,7 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
         ));
     }
     let mut builder = Topology::builder();
+    source.thresholds.apply(&mut builder);
     let started = std::time::Instant::now();
     // Compact captures take about 270 bytes an instance; guessing low only
     // costs a growth step.
@@ -62,7 +64,7 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     // Reading and decoding on worker threads, merging on this one. The
     // merge is sized when the first capture comes, so that the workers
     // start decoding while its tables are being filled.
-    let mut infos = Vec::new();
+    let mut infos = 0;
     let count = crate::inputs::for_each_decoded(
         &files,
         |item| match item {
@@ -79,7 +81,10 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
                 }
                 builder.add(decoded);
             }
-            Decoded::Infos(capture) => infos.push(capture),
+            Decoded::Infos(capture) => {
+                infos += 1;
+                builder.infos_capture(capture);
+            }
         },
     )?;
     tracing::info!(
@@ -112,19 +117,23 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
         for capture in &report.captures {
             builder.capture(capture);
         }
-        infos.extend(report.infos);
+        infos += report.infos.len();
+        for capture in &report.infos {
+            builder.infos_capture(capture);
+        }
         for failure in report.failures {
             match failure.operation {
                 Operation::ListDrRelations => {
                     failed_targets += 1;
                     builder.failed_target(failure.target, failure.error.to_string());
                 }
-                _ => infos_failures.push(failure),
+                _ => {
+                    builder.failed_infos_target(failure.target.clone(), failure.error.to_string());
+                    infos_failures.push(failure);
+                }
             }
         }
     }
-    // Stable for whoever reads them next, whatever the reading order.
-    infos.sort_by(|a, b| a.source.cmp(&b.source));
     let started = std::time::Instant::now();
     let topology = builder.build();
     tracing::info!(
@@ -167,7 +176,7 @@ impl Gathered {
 enum Decoded<T> {
     /// A ListDrRelations capture, decoded for the merge.
     Relations(T),
-    /// A ListDrInfos capture, kept aside.
+    /// A ListDrInfos capture, merged as health.
     Infos(InfosCapture),
 }
 
@@ -175,9 +184,9 @@ enum Decoded<T> {
 /// topology rather than check it.
 fn warn_partial(gathered: &Gathered, global: &GlobalArgs) {
     tracing::debug!(
-        infos_captures = gathered.infos.len(),
+        infos_captures = gathered.infos,
         infos_failures = gathered.infos_failures.len(),
-        "ListDrInfos kept beside the topology (not merged yet)"
+        "ListDrInfos merged as replication health"
     );
     if !gathered.infos_failures.is_empty() && !global.quiet {
         eprintln!(

@@ -9,7 +9,9 @@
 use std::borrow::Borrow;
 use std::fmt;
 
-use rds_dr_model::{Capture, ListDrRelationsResponse, Source, Target};
+use rds_dr_model::{
+    Capture, InfosCapture, ListDrInfosResponse, ListDrRelationsResponse, Source, Target,
+};
 
 use crate::ids::IdInterner;
 use crate::strings::{FastMap, Interner, Sym};
@@ -153,6 +155,8 @@ pub struct TopologyBuilder {
     pub(crate) empties: Vec<(u32, u32)>,
     pub(crate) malformed: Vec<RawMalformed>,
     pub(crate) failed: Vec<(Source, String)>,
+    /// The ListDrInfos records, failed targets and thresholds.
+    pub(crate) infos: crate::health::InfoClaims,
     /// Per node: the serial of the last capture that had its own record.
     seen: Vec<u32>,
     serial: u32,
@@ -218,6 +222,42 @@ impl TopologyBuilder {
     /// `unverified`.
     pub fn failed_target(&mut self, target: Target, message: impl Into<String>) -> &mut Self {
         self.failed.push((target, message.into()));
+        self
+    }
+
+    /// Adds one ListDrInfos capture (owned or borrowed): its records give
+    /// the edges' replication health. Any order, any number of times.
+    pub fn infos_capture(&mut self, capture: impl Borrow<InfosCapture>) -> &mut Self {
+        let capture = capture.borrow();
+        self.infos(&capture.source, &capture.response)
+    }
+
+    /// Adds a ListDrInfos body returned for `source` (the same as an infos
+    /// capture).
+    pub fn infos(&mut self, source: &Source, response: &ListDrInfosResponse) -> &mut Self {
+        self.infos.add(source, response);
+        self
+    }
+
+    /// Records a target whose ListDrInfos could not be fetched
+    /// (`query-failed` with `{"operation": "ListDrInfos"}`); its relations
+    /// still count.
+    pub fn failed_infos_target(&mut self, target: Target, message: impl Into<String>) -> &mut Self {
+        self.infos.failed.push((target, message.into()));
+        self
+    }
+
+    /// An edge whose send or replay lag is over `mb` megabytes is
+    /// `lagging` (default 64).
+    pub fn max_lag_mb(&mut self, mb: f64) -> &mut Self {
+        self.infos.thresholds.max_lag_mb = mb;
+        self
+    }
+
+    /// An edge whose replay delay is over `ms` milliseconds is `lagging`
+    /// (default 60000).
+    pub fn max_delay_ms(&mut self, ms: f64) -> &mut Self {
+        self.infos.thresholds.max_delay_ms = ms;
         self
     }
 

@@ -527,12 +527,7 @@ mod tests {
     }
 
     fn edge<'a>(source: &'a str, target: &'a str, status: EdgeStatus) -> EdgeView<'a> {
-        EdgeView {
-            source,
-            target,
-            status,
-            cross_region: Some(true),
-        }
+        EdgeView::new(source, target, status, Some(true))
     }
 
     #[test]

@@ -276,10 +276,18 @@ impl Topology {
         out
     }
 
-    /// The direct DRs of node `node`, with their edges' status.
-    pub(crate) fn drs(&self, node: u32) -> impl Iterator<Item = (u32, EdgeStatus)> + '_ {
-        self.graph
-            .edges_directed(ix(node), Outgoing)
-            .map(|e| (nid(e.target()), e.weight().status))
+    /// The direct DRs of node `node`, with their edges' status and
+    /// replication health.
+    pub(crate) fn drs(
+        &self,
+        node: u32,
+    ) -> impl Iterator<Item = (u32, EdgeStatus, crate::health::Health)> + '_ {
+        self.graph.edges_directed(ix(node), Outgoing).map(|e| {
+            (
+                nid(e.target()),
+                e.weight().status,
+                self.health_at(e.id().index()),
+            )
+        })
     }
 }

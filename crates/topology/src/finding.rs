@@ -160,6 +160,18 @@ codes! {
     DuplicateRecord = "duplicate-record", Warning;
     /// A record with neither `master_instance` nor any `slave_instances`.
     EmptyRecord = "empty-record", Warning;
+    /// An edge whose replication health is `failed`.
+    DrFailed = "dr-failed", Error;
+    /// An edge whose replication health is `broken`.
+    ReplicationBroken = "replication-broken", Error;
+    /// An edge whose replication health is `lagging`.
+    ReplicationLagging = "replication-lagging", Warning;
+    /// An edge without a ListDrInfos record where ListDrInfos was captured.
+    HealthMissing = "health-missing", Warning;
+    /// A ListDrInfos record whose pair is no edge.
+    HealthOrphan = "health-orphan", Warning;
+    /// ListDrInfos records for one edge disagree.
+    HealthConflict = "health-conflict", Warning;
 }
 
 impl Code {
@@ -275,6 +287,9 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings of severity info.
     pub infos: usize,
+    /// Edges per replication health.
+    #[serde(default)]
+    pub edge_health: crate::health::HealthCounts,
 }
 
 /// The `check --format json` document: a summary and the sorted findings.

@@ -10,7 +10,7 @@
 //!    "primaries": [
 //!      {"id": "P1", "project_id": "...", "project_name": "...", "status": "protected",
 //!       "surviving_drs": [{"id": "D1", "region": "ap-southeast-1", "project_id": "...",
-//!                          "edge": "confirmed", "hops": 1}],
+//!                          "edge": "confirmed", "health": "healthy", "hops": 1}],
 //!       "lost_drs": [], "unknown_drs": []},
 //!      {"id": "P2", ..., "status": "unprotected", "surviving_drs": [], "lost_drs": [...], "unknown_drs": []}],
 //!    "degraded": [
@@ -28,9 +28,12 @@
 //!   directly (`hops` 1) or through cascades (`hops` 2+), located outside
 //!   every failed region; `lost_drs` are those inside a failed region;
 //!   `unknown_drs` those whose region is unknown. `status` is `protected`
-//!   when at least one DR survives, else `unprotected`. `edge` is the status
-//!   of the edge into that DR (an `unverified` or one-sided edge is weaker
-//!   protection than a `confirmed` one).
+//!   when at least one surviving DR protects, else `unprotected`: a DR
+//!   protects when the health of every edge on the way to it is `healthy`,
+//!   `lagging` or `unknown` (a `broken`, `failed` or `building` edge does
+//!   not replicate). `edge` is the status of the edge into that DR (an
+//!   `unverified` or one-sided edge is weaker protection than a `confirmed`
+//!   one) and `health` its replication health.
 //! - `degraded`: instances with DRs (primaries and cascaded DRs) outside every
 //!   failed region that lose a direct DR in this region, with the direct DRs
 //!   they keep (`remaining_drs`, possibly empty: then they are left without DR).
@@ -43,6 +46,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::health::Health;
 use crate::topology::Topology;
 use crate::view::{EdgeStatus, Role};
 
@@ -146,6 +150,8 @@ pub struct DrRef {
     pub project_id: Option<String>,
     /// Status of the edge into this DR.
     pub edge: EdgeStatus,
+    /// Replication health of the edge into this DR.
+    pub health: Health,
     /// DR hops from the primary: 1 for a direct DR, 2 for a DR of a DR, ...
     pub hops: usize,
 }
@@ -200,12 +206,15 @@ impl Topology {
                         Role::Dr | Role::Cascaded => {}
                     }
                 } else if !in_failed(node) && matches!(data.role, Role::Primary | Role::Cascaded) {
-                    let drs: Vec<(u32, EdgeStatus)> = self.drs(node).collect();
-                    if drs.iter().any(|&(d, _)| self.region_of(d) == Some(region)) {
+                    let drs: Vec<(u32, EdgeStatus, Health)> = self.drs(node).collect();
+                    if drs
+                        .iter()
+                        .any(|&(d, _, _)| self.region_of(d) == Some(region))
+                    {
                         let mut lost = Vec::new();
                         let mut remaining = Vec::new();
-                        for (d, status) in drs {
-                            let dr = self.dr_ref(d, status, 1);
+                        for (d, status, health) in drs {
+                            let dr = self.dr_ref(d, status, health, 1);
                             if self.region_of(d) == Some(region) {
                                 lost.push(dr);
                             } else if !in_failed(d) {
@@ -243,13 +252,14 @@ impl Topology {
         }
     }
 
-    fn dr_ref(&self, node: u32, edge: EdgeStatus, hops: usize) -> DrRef {
+    fn dr_ref(&self, node: u32, edge: EdgeStatus, health: Health, hops: usize) -> DrRef {
         let loc = self.location(self.where_is(node));
         DrRef {
             id: self.id(node).to_owned(),
             region: loc.region.map(str::to_owned),
             project_id: loc.project_id.map(str::to_owned),
             edge,
+            health,
             hops,
         }
     }
@@ -264,27 +274,33 @@ impl Topology {
         let mut lost = Vec::new();
         let mut unknown = Vec::new();
         // Breadth-first over the descendants: every copy of the primary's data.
-        let mut queue = vec![(node, 0usize)];
+        // (node, hops, whether every edge on the way there protects)
+        let mut queue = vec![(node, 0usize, true)];
+        let mut protecting = 0;
         seen[node as usize] = true;
         let mut q = 0;
         while q < queue.len() {
-            let (at, hops) = queue[q];
+            let (at, hops, path_protects) = queue[q];
             q += 1;
-            for (d, status) in self.drs(at) {
+            for (d, status, health) in self.drs(at) {
                 if seen[d as usize] {
                     continue;
                 }
                 seen[d as usize] = true;
-                queue.push((d, hops + 1));
-                let dr = self.dr_ref(d, status, hops + 1);
+                let protects = path_protects && health.protects();
+                queue.push((d, hops + 1, protects));
+                let dr = self.dr_ref(d, status, health, hops + 1);
                 match self.region_of(d) {
                     None => unknown.push(dr),
                     Some(r) if failed.contains(r) => lost.push(dr),
-                    Some(_) => surviving.push(dr),
+                    Some(_) => {
+                        protecting += usize::from(protects);
+                        surviving.push(dr);
+                    }
                 }
             }
         }
-        for &(at, _) in &queue {
+        for &(at, _, _) in &queue {
             seen[at as usize] = false;
         }
         let by_hops = |a: &DrRef, b: &DrRef| (a.hops, &a.id).cmp(&(b.hops, &b.id));
@@ -296,7 +312,7 @@ impl Topology {
             id: self.id(node).to_owned(),
             project_id: loc.project_id.map(str::to_owned),
             project_name: loc.project_name.map(str::to_owned),
-            status: if surviving.is_empty() {
+            status: if protecting == 0 {
                 Protection::Unprotected
             } else {
                 Protection::Protected
@@ -321,6 +337,9 @@ impl fmt::Display for DrRef {
         }
         if self.edge != EdgeStatus::Confirmed {
             write!(f, ", {}", self.edge)?;
+        }
+        if !matches!(self.health, Health::Healthy | Health::Unknown) {
+            write!(f, ", {}", self.health)?;
         }
         f.write_str(")")
     }
@@ -360,9 +379,15 @@ impl fmt::Display for Impact {
                         p.id,
                         list(&p.surviving_drs)
                     )?,
-                    Protection::Unprotected => {
+                    Protection::Unprotected if p.surviving_drs.is_empty() => {
                         writeln!(f, "  UNPROTECTED  {}  no DR survives", p.id)?
                     }
+                    Protection::Unprotected => writeln!(
+                        f,
+                        "  UNPROTECTED  {}  no surviving DR replicates: {}",
+                        p.id,
+                        list(&p.surviving_drs)
+                    )?,
                 }
             }
             for d in &region.degraded {

@@ -112,6 +112,7 @@ pub mod export;
 mod finding;
 mod graph;
 mod groups;
+pub mod health;
 mod ids;
 pub mod impact;
 mod locations;
@@ -132,6 +133,7 @@ pub use edges::{Edge, EdgeClaim};
 pub use finding::{Code, Details, Finding, Report, Severity, Summary, details};
 pub use graph::Node;
 pub use groups::Group;
+pub use health::{EdgeHealth, Health, HealthCounts, HealthSource, Thresholds};
 pub use impact::{Degraded, DrRef, Impact, ImpactSummary, PrimaryImpact, Protection, RegionImpact};
 pub use locations::{Location, LocationClaim, SourceRef, Via};
 #[doc(hidden)]

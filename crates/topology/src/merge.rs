@@ -93,6 +93,7 @@ impl Topology {
             empties,
             malformed,
             failed,
+            infos,
             ..
         } = b;
         let n = ids.len();
@@ -135,6 +136,8 @@ impl Topology {
             node_group: Vec::new(),
             findings: Vec::new(),
             summary: Summary::default(),
+            health: Vec::new(),
+            thresholds: crate::health::Thresholds::default(),
         };
         let mut findings = Vec::new();
 
@@ -169,6 +172,8 @@ impl Topology {
             malformed,
         };
         topology.record_findings(notes, &renumber, &mut findings);
+        // 6. Replication health: the ListDrInfos records onto the edges.
+        topology.merge_health(infos, &mut findings);
         topology.set_findings(findings);
         topology
     }
@@ -212,6 +217,9 @@ impl Topology {
                 .count(),
             ..Summary::default()
         };
+        for e in 0..self.graph.edge_count() {
+            summary.edge_health.add(self.health_at(e));
+        }
         for f in &findings {
             match f.severity {
                 Severity::Error => summary.errors += 1,

@@ -18,6 +18,9 @@ use crate::ids::{IdTable, IdText};
 use crate::locations::SourceRef;
 use crate::strings::{Strings, Sym};
 
+/// The health of every edge without a ListDrInfos record.
+static UNKNOWN_HEALTH: crate::health::EdgeHealth = crate::health::EdgeHealth::UNKNOWN;
+
 /// The merged, validated and analysed DR topology of the captures.
 ///
 /// Build it with [`Topology::builder`]. Instances are nodes keyed by id,
@@ -43,6 +46,12 @@ pub struct Topology {
     pub(crate) node_group: Vec<u32>,
     pub(crate) findings: Vec<Finding>,
     pub(crate) summary: Summary,
+    /// Every edge's replication health, in edge order; `None` for an edge
+    /// without a ListDrInfos record (`unknown`: 8 bytes rather than a whole
+    /// `EdgeHealth` for every edge of a fleet captured without health).
+    pub(crate) health: Vec<Option<Box<crate::health::EdgeHealth>>>,
+    /// The thresholds the health was judged by.
+    pub(crate) thresholds: crate::health::Thresholds,
 }
 
 impl fmt::Debug for Topology {
@@ -107,6 +116,34 @@ impl Topology {
     /// Every finding, sorted (severity, code, instances).
     pub fn findings(&self) -> &[Finding] {
         &self.findings
+    }
+
+    /// The replication health of the edge from `primary` to `dr` (`None`
+    /// when there is no such edge).
+    pub fn edge_health(&self, primary: &str, dr: &str) -> Option<&crate::health::EdgeHealth> {
+        let (p, d) = (self.ids.find(primary)?, self.ids.find(dr)?);
+        let e = self
+            .graph
+            .find_edge(crate::graph::ix(p), crate::graph::ix(d))?;
+        Some(self.health_of(e.index()))
+    }
+
+    /// The health of edge number `e` (view order), with its attributes.
+    pub(crate) fn health_of(&self, e: usize) -> &crate::health::EdgeHealth {
+        self.health
+            .get(e)
+            .and_then(Option::as_deref)
+            .unwrap_or(&UNKNOWN_HEALTH)
+    }
+
+    /// The health of edge number `e` (view order).
+    pub(crate) fn health_at(&self, e: usize) -> crate::health::Health {
+        self.health_of(e).health
+    }
+
+    /// The thresholds the health was judged by.
+    pub fn thresholds(&self) -> crate::health::Thresholds {
+        self.thresholds
     }
 
     /// The counts of the report.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::health::{EdgeHealth, Health};
 use crate::topology::Topology;
 
 /// An instance's place in the DR topology.
@@ -90,8 +91,9 @@ pub struct NodeView<'a> {
 
 /// One primary -> DR edge, as exports show it.
 ///
-/// Made by [`Topology::view`], or by hand with [`EdgeView::new`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Made by [`Topology::view`], or by hand with [`EdgeView::new`] (health
+/// `unknown`, no health attributes).
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct EdgeView<'a> {
     /// The primary's instance id.
@@ -102,12 +104,26 @@ pub struct EdgeView<'a> {
     pub status: EdgeStatus,
     /// Whether the two ends are in different regions; `None` when a region is unknown.
     pub cross_region: Option<bool>,
+    /// Replication health (`unknown` without a ListDrInfos record).
+    pub health: Health,
+    /// `replica_state` as received, if known.
+    pub replica_state: Option<&'a str>,
+    /// The ListDrInfos `status` as received (raw text), if known.
+    pub dr_status: Option<&'a str>,
+    /// Send lag, MB, if known.
+    pub send_lag_mb: Option<f64>,
+    /// Replay lag, MB, if known.
+    pub replay_lag_mb: Option<f64>,
+    /// Replay delay, ms, if known.
+    pub replay_delay_ms: Option<f64>,
+    /// When the DR relation was created (RFC 3339), if known.
+    pub dr_since: Option<&'a str>,
 }
 
 /// Everything an export needs: nodes sorted by id, edges sorted by (source, target).
 ///
 /// Made by [`Topology::view`], or by hand with [`GraphView::new`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct GraphView<'a> {
     /// Nodes, sorted by id.
@@ -157,7 +173,26 @@ impl<'a> EdgeView<'a> {
             target,
             status,
             cross_region,
+            health: Health::Unknown,
+            replica_state: None,
+            dr_status: None,
+            send_lag_mb: None,
+            replay_lag_mb: None,
+            replay_delay_ms: None,
+            dr_since: None,
         }
+    }
+
+    /// The same edge with the health attributes of `h`.
+    pub fn with_health(mut self, h: &'a EdgeHealth) -> Self {
+        self.health = h.health;
+        self.replica_state = h.replica_state.as_deref();
+        self.dr_status = h.dr_status.as_deref();
+        self.send_lag_mb = h.send_lag_mb;
+        self.replay_lag_mb = h.replay_lag_mb;
+        self.replay_delay_ms = h.replay_delay_ms;
+        self.dr_since = h.dr_since.as_deref();
+        self
     }
 }
 
@@ -191,13 +226,18 @@ impl Topology {
             .graph
             .raw_edges()
             .iter()
-            .map(|e| {
+            .enumerate()
+            .map(|(i, e)| {
                 let (p, d) = (e.source().index() as u32, e.target().index() as u32);
-                EdgeView {
-                    source: self.id_str(p),
-                    target: self.id_str(d),
-                    status: e.weight.status,
-                    cross_region: self.cross_region(p, d),
+                let edge = EdgeView::new(
+                    self.id_str(p),
+                    self.id_str(d),
+                    e.weight.status,
+                    self.cross_region(p, d),
+                );
+                match self.health.get(i).and_then(Option::as_deref) {
+                    Some(h) => edge.with_health(h),
+                    None => edge,
                 }
             })
             .collect();

@@ -660,6 +660,13 @@ fn every_code_has_a_case() {
         "cascaded-dr",
         "duplicate-record",
         "empty-record",
+        // Replication health: their cases are in tests/health.rs.
+        "dr-failed",
+        "replication-broken",
+        "replication-lagging",
+        "health-missing",
+        "health-orphan",
+        "health-conflict",
     ];
     for code in Code::ALL {
         assert!(covered.contains(&code.as_str()), "{code}");
@@ -678,7 +685,7 @@ fn report_serialises_exactly_as_the_contract() {
         &[],
     );
     let text = serde_json::to_string(&t.report()).expect("serialises");
-    let prefix = r#"{"summary":{"sources":2,"instances":2,"edges":1,"confirmed_edges":0,"errors":1,"warnings":0,"infos":0},"findings":[{"code":"unconfirmed-edge","severity":"error","instances":["d1","p1"],"message":""#;
+    let prefix = r#"{"summary":{"sources":2,"instances":2,"edges":1,"confirmed_edges":0,"errors":1,"warnings":0,"infos":0,"edge_health":{"healthy":0,"lagging":0,"broken":0,"failed":0,"building":0,"unknown":1}},"findings":[{"code":"unconfirmed-edge","severity":"error","instances":["d1","p1"],"message":""#;
     assert!(text.starts_with(prefix), "{text}");
     assert!(text.contains(r#""details":{"#), "{text}");
     // And it reads back.

@@ -157,7 +157,9 @@ proptest! {
         for id in &ids {
             prop_assert!(strings.contains(&dot_visible(id)), "{:?} not in the DOT", id);
         }
-        prop_assert_eq!(dot.matches(" -> ").count(), view.edges.len());
+        // An edge line: its first quoted string is followed by ` -> ` (a
+        // project name may hold ` -> ` inside a node's attributes).
+        prop_assert_eq!(dot.lines().filter(|l| is_dot_edge(l)).count(), view.edges.len());
 
         // Mermaid: one definition per node, label without a raw quote.
         let mermaid = export::mermaid(&view);
@@ -178,4 +180,22 @@ proptest! {
             }
         }
     }
+}
+
+/// Whether a DOT line is an edge statement: its first quoted string
+/// (escapes honoured) is followed by ` -> `.
+fn is_dot_edge(line: &str) -> bool {
+    let Some(rest) = line.trim_start().strip_prefix('"') else {
+        return false;
+    };
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return rest[i + 1..].starts_with(" -> "),
+            _ => {}
+        }
+    }
+    false
 }

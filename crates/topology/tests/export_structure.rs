@@ -100,7 +100,7 @@ fn cytoscape_is_elements_json_with_unique_ids() {
     let edge = edges.iter().find(|e| e["data"]["target"] == B1).unwrap();
     assert_eq!(
         edge["data"],
-        json!({"id": format!("{B}->{B1}"), "source": B, "target": B1, "status": "unverified", "cross_region": null})
+        json!({"id": format!("{B}->{B1}"), "source": B, "target": B1, "status": "unverified", "cross_region": null, "health": "unknown"})
     );
 }
 
@@ -135,6 +135,13 @@ fn graphml_declares_every_attribute_and_escapes_xml() {
         ("node", "group", "string"),
         ("edge", "status", "string"),
         ("edge", "cross_region", "boolean"),
+        ("edge", "health", "string"),
+        ("edge", "replica_state", "string"),
+        ("edge", "dr_status", "string"),
+        ("edge", "send_lag_mb", "double"),
+        ("edge", "replay_lag_mb", "double"),
+        ("edge", "replay_delay_ms", "double"),
+        ("edge", "dr_since", "string"),
     ]
     .into();
     assert_eq!(declared, expected);

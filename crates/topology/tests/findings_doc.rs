@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_model::synth::{FleetSpec, HealthSpec, generate, health};
 use rds_dr_topology::{Code, Finding, Topology};
 
 /// The top-level keys of the first `{...}` after `*Details:* ` in `section`.
@@ -45,9 +45,13 @@ fn one_of_each() -> Vec<Finding> {
             .cascaded(3)
             .every_defect(1),
     );
+    let infos = health(&fleet, &HealthSpec::new().seed(5).every_defect(1));
     let mut builder = Topology::builder();
     for c in &fleet.captures {
         builder.capture(c);
+    }
+    for c in &infos.captures {
+        builder.infos_capture(c);
     }
     builder.failed_target(
         "xx-nowhere-1/0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d"
@@ -87,7 +91,7 @@ fn every_code_documents_its_details() {
         );
     }
     let found = one_of_each();
-    // The codes of the first contract table all occur in the fleet, so
+    // Every code occurs in the fleet and its health side, so
     // their documented keys are checked against real details.
     let checked: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
     for code in [
@@ -105,6 +109,12 @@ fn every_code_documents_its_details() {
         "cascaded-dr",
         "duplicate-record",
         "empty-record",
+        "dr-failed",
+        "replication-broken",
+        "replication-lagging",
+        "health-missing",
+        "health-orphan",
+        "health-conflict",
     ] {
         assert!(checked.contains(&code), "the fleet has no {code}");
     }

@@ -146,7 +146,7 @@ fn json_shape() {
     assert_eq!(p1["status"], "protected");
     assert_eq!(
         p1["surviving_drs"][0],
-        json!({"id": "d1", "region": "ap-southeast-1", "project_id": AP, "edge": "confirmed", "hops": 1})
+        json!({"id": "d1", "region": "ap-southeast-1", "project_id": AP, "edge": "confirmed", "health": "unknown", "hops": 1})
     );
     let keys: Vec<&String> = v["regions"][0]
         .as_object()

@@ -44,13 +44,13 @@ fn an_instance_with_two_primaries_appears_under_each() {
         &v,
         "instances: 4, DR edges: 3, groups: 2, standalone: 0",
         &[
-            "INSTANCE       REGION  PROJECT  ROLE      NOTE",
-            "a              r1      -        primary",
-            "\\-[+] x        r2      -        cascaded  2 primaries",
-            "      \\-[+] y  r3      -        dr",
+            "INSTANCE       REGION  PROJECT  ROLE      HEALTH   NOTE",
+            "a              r1      -        primary   -",
+            "\\-[+] x        r2      -        cascaded  unknown  2 primaries",
+            "      \\-[+] y  r3      -        dr        unknown",
             "",
-            "b              r1      -        primary",
-            "\\-[-] x        r2      -        cascaded  2 primaries; DRs listed above",
+            "b              r1      -        primary   -",
+            "\\-[-] x        r2      -        cascaded  unknown  2 primaries; DRs listed above",
         ],
     );
 }
@@ -74,13 +74,13 @@ fn a_cycle_without_a_root_is_walked_once() {
         &v,
         "instances: 3, DR edges: 3, groups: 1, standalone: 0",
         &[
-            "INSTANCE             REGION  PROJECT  ROLE      NOTE",
+            "INSTANCE             REGION  PROJECT  ROLE      HEALTH   NOTE",
             "",
             "cycles:",
-            "p                    -       -        cascaded",
-            "\\-[+] q              -       -        cascaded",
-            "      \\-[?] r        -       -        cascaded",
-            "            \\-[-] p  -       -        cascaded  cycle",
+            "p                    -       -        cascaded  -",
+            "\\-[+] q              -       -        cascaded  unknown",
+            "      \\-[?] r        -       -        cascaded  unknown",
+            "            \\-[-] p  -       -        cascaded  unknown  cycle",
         ],
     );
 }
@@ -109,19 +109,19 @@ fn a_cycle_below_a_root_and_a_self_relation_end() {
         &v,
         "instances: 6, DR edges: 5, groups: 2, standalone: 1",
         &[
-            "INSTANCE             REGION  PROJECT  ROLE        NOTE",
-            "a                    r1      -        primary",
-            "+-[+] b              r2      -        cascaded    2 primaries",
-            "|     \\-[+] c        r3      -        cascaded",
-            "|           \\-[+] b  r2      -        cascaded    2 primaries; cycle",
-            "\\-[+] d              r1      -        dr",
+            "INSTANCE             REGION  PROJECT  ROLE        HEALTH   NOTE",
+            "a                    r1      -        primary     -",
+            "+-[+] b              r2      -        cascaded    unknown  2 primaries",
+            "|     \\-[+] c        r3      -        cascaded    unknown",
+            "|           \\-[+] b  r2      -        cascaded    unknown  2 primaries; cycle",
+            "\\-[+] d              r1      -        dr          unknown",
             "",
             "cycles:",
-            "s                    r1      -        primary",
-            "\\-[?] s              r1      -        primary     cycle",
+            "s                    r1      -        primary     -",
+            "\\-[?] s              r1      -        primary     unknown  cycle",
             "",
             "standalone:",
-            "z                    r9      -        standalone",
+            "z                    r9      -        standalone  -",
         ],
     );
 }
@@ -131,21 +131,21 @@ fn empty_and_standalone_only_views() {
     check_tree(
         &GraphView::default(),
         "instances: 0, DR edges: 0, groups: 0, standalone: 0",
-        &["INSTANCE  REGION  PROJECT  ROLE  NOTE"],
+        &["INSTANCE  REGION  PROJECT  ROLE  HEALTH  NOTE"],
     );
     let v = view(vec![node("solo", None, Role::Standalone)], &[]);
     check_tree(
         &v,
         "instances: 1, DR edges: 0, groups: 0, standalone: 1",
         &[
-            "INSTANCE     REGION  PROJECT  ROLE        NOTE",
+            "INSTANCE     REGION  PROJECT  ROLE        HEALTH  NOTE",
             "standalone:",
-            "solo         -       -        standalone",
+            "solo         -       -        standalone  -",
         ],
     );
     assert_eq!(
         render::table(&GraphView::default()),
-        "instances: 0, DR edges: 0\nINSTANCE  REGION  PROJECT_ID  PROJECT_NAME  ROLE  GROUP  DRS\n"
+        "instances: 0, DR edges: 0\nINSTANCE  REGION  PROJECT_ID  PROJECT_NAME  ROLE  GROUP  DRS  HEALTH\n"
     );
 }
 
@@ -188,9 +188,9 @@ fn table_counts_drs() {
     assert_eq!(
         render::table(&v),
         "instances: 3, DR edges: 2\n\
-         INSTANCE  REGION  PROJECT_ID  PROJECT_NAME  ROLE      GROUP  DRS\n\
-         a         r1      -           -             primary   a      1\n\
-         b         r2      -           -             cascaded  b      1\n\
-         c         -       -           -             dr        c      0\n"
+         INSTANCE  REGION  PROJECT_ID  PROJECT_NAME  ROLE      GROUP  DRS  HEALTH\n\
+         a         r1      -           -             primary   a      1    -\n\
+         b         r2      -           -             cascaded  b      1    unknown\n\
+         c         -       -           -             dr        c      0    unknown\n"
     );
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use rds_dr_fake::{FakeCloud, Fault};
 use rds_dr_http::HttpClient;
 use rds_dr_http::credentials::Credentials;
-use rds_dr_model::{Capture, Target};
+use rds_dr_model::{Capture, InfosCapture, Operation, Target};
 use rds_dr_topology::{Topology, export, render};
 
 use crate::Outcome;
@@ -49,6 +49,31 @@ const FLEET: [(&str, &str); 5] = [
     ),
 ];
 
+/// The bundled ListDrInfos captures, one per served project: every edge
+/// healthy but one lagging and one broken.
+const INFOS: [(&str, &str); 5] = [
+    (
+        "prod-beijing",
+        include_str!("../../demo-fleet/prod-beijing.infos.json"),
+    ),
+    (
+        "analytics-beijing",
+        include_str!("../../demo-fleet/analytics-beijing.infos.json"),
+    ),
+    (
+        "prod-shanghai",
+        include_str!("../../demo-fleet/prod-shanghai.infos.json"),
+    ),
+    (
+        "prod-hongkong",
+        include_str!("../../demo-fleet/prod-hongkong.infos.json"),
+    ),
+    (
+        "prod-singapore",
+        include_str!("../../demo-fleet/prod-singapore.infos.json"),
+    ),
+];
+
 /// Share of requests the demo's fake cloud fails on purpose.
 const FAULT_RATE: f64 = 0.1;
 
@@ -64,6 +89,37 @@ pub fn fleet() -> Vec<Capture> {
                 .unwrap_or_else(|e| panic!("bundled demo capture {name} is invalid: {e}"))
         })
         .collect()
+}
+
+/// The bundled ListDrInfos captures.
+pub fn infos() -> Vec<InfosCapture> {
+    INFOS
+        .iter()
+        .map(|(name, text)| {
+            serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("bundled demo infos capture {name} is invalid: {e}"))
+        })
+        .collect()
+}
+
+/// The merged topology of what the demo fetched.
+fn merge(report: &rds_dr_api::fleet::FleetReport) -> Topology {
+    let mut builder = Topology::builder();
+    for capture in &report.captures {
+        builder.capture(capture);
+    }
+    for capture in &report.infos {
+        builder.infos_capture(capture);
+    }
+    for failure in &report.failures {
+        match failure.operation {
+            Operation::ListDrRelations => {
+                builder.failed_target(failure.target.clone(), failure.error.to_string())
+            }
+            _ => builder.failed_infos_target(failure.target.clone(), failure.error.to_string()),
+        };
+    }
+    builder.build()
 }
 
 /// Demo credentials, random per run: the secret is only ever handed to the
@@ -88,6 +144,7 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CliError> {
     let (base_url, requests, report, elapsed) = runtime.block_on(async {
         let fake = FakeCloud::builder()
             .captures(captures.clone())
+            .infos(infos())
             .credentials(credentials.clone())
             .fault_rate(FAULT_RATE)
             .faults(&[Fault::TooManyRequests, Fault::Unavailable, Fault::Reset])
@@ -103,9 +160,7 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CliError> {
         demo_global.endpoint = Some(url.clone());
         demo_global.iam_endpoint = Some(url);
         demo_global.insecure = false;
-        // Relations only until the demo fleet has ListDrInfos captures and
-        // the topology merges health.
-        demo_global.no_health = true;
+        demo_global.no_health = false;
         let live =
             Live::with_builder(&demo_global, HttpClient::builder().credentials(credentials))?;
 
@@ -135,14 +190,7 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CliError> {
             fatal.target
         )));
     }
-    let mut builder = Topology::builder();
-    for capture in &report.captures {
-        builder.capture(capture);
-    }
-    for failure in &report.failures {
-        builder.failed_target(failure.target.clone(), failure.error.to_string());
-    }
-    let topology = builder.build();
+    let topology = merge(&report);
     let view = topology.view();
 
     let mut out = String::new();
@@ -166,8 +214,9 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CliError> {
     out.push_str(
         "The sample fleet has these defects on purpose: a relation only one side reports \
          (unconfirmed-edge),\na DR in the same region as its primary (same-region-dr, \
-         no-cross-region-dr), a DR in a project\nthe demo does not serve (unverified-edge) and a \
-         cascade (cascaded-dr). So the demo still exits 0.\n",
+         no-cross-region-dr), a DR in a project\nthe demo does not serve (unverified-edge), a \
+         cascade (cascaded-dr), a DR lagging far behind\n(replication-lagging) and one whose \
+         replication is broken (replication-broken). The demo exits 0 all the same.\n",
     );
 
     let busiest = busiest_region(&topology);
@@ -177,6 +226,18 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CliError> {
             &format!("If {region} fails (rds-dr impact --fail-region {region})"),
         );
         out.push_str(&topology.impact(&[region.as_str()]).to_string());
+    }
+    // Where a DR that does not replicate leaves its primary unprotected.
+    if let Some(region) = broken_region(&topology).filter(|r| Some(r) != busiest.as_ref()) {
+        section(
+            &mut out,
+            &format!("If {region} fails (rds-dr impact --fail-region {region})"),
+        );
+        out.push_str(&topology.impact(&[region.as_str()]).to_string());
+        out.push_str(
+            "A DR whose replication is broken, failed or still building does not count as \
+             protection.\n",
+        );
     }
 
     let svg_path = std::path::absolute(SVG_FILE).unwrap_or_else(|_| SVG_FILE.into());
@@ -215,6 +276,15 @@ fn seconds(elapsed: Duration) -> String {
     format!("{:.1} s", elapsed.as_secs_f64())
 }
 
+/// The region of the first primary (by id) with an edge whose health does
+/// not protect.
+fn broken_region(topology: &Topology) -> Option<String> {
+    let view = topology.view();
+    let edge = view.edges.iter().find(|e| !e.health.protects())?;
+    let node = topology.node(edge.source)?;
+    node.location.region.map(str::to_owned)
+}
+
 /// The region with the most primaries (ties: most instances, then name).
 fn busiest_region(topology: &Topology) -> Option<String> {
     let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -246,8 +316,14 @@ mod tests {
         for capture in &captures {
             builder.capture(capture);
         }
+        for capture in infos() {
+            builder.infos_capture(capture);
+        }
         let topology = builder.build();
         let summary = topology.summary();
+        let health = summary.edge_health;
+        assert_eq!((health.lagging, health.broken), (1, 1));
+        assert_eq!(health.healthy + 2, summary.edges);
         assert_eq!(summary.sources, 5);
         assert_eq!(summary.instances, 25);
         let mut codes: Vec<&str> = topology
@@ -261,6 +337,8 @@ mod tests {
             [
                 "cascaded-dr",
                 "no-cross-region-dr",
+                "replication-broken",
+                "replication-lagging",
                 "same-region-dr",
                 "unconfirmed-edge",
                 "unverified-edge"
@@ -273,6 +351,17 @@ mod tests {
                 .all(|f| f.code != Code::MalformedRecord)
         );
         assert_eq!(busiest_region(&topology).as_deref(), Some("cn-north-4"));
+        // The broken DR is its primary's only one: failing the primary's
+        // region leaves it unprotected.
+        let region = broken_region(&topology).expect("a broken edge");
+        let impact = topology.impact(&[region.as_str()]);
+        let unprotected: Vec<&str> = impact.regions[0]
+            .primaries
+            .iter()
+            .filter(|p| p.status == rds_dr_topology::Protection::Unprotected)
+            .map(|p| p.id.as_str())
+            .collect();
+        assert!(unprotected.contains(&"260571c122f68b74e7b7bb76010ae166in03"));
     }
 
     #[test]

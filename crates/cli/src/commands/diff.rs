@@ -12,6 +12,7 @@ use crate::error::CliError;
 pub fn run(args: &DiffArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let side = |input: &crate::inputs::InputSpec| SourceArgs {
         inputs: vec![input.clone()],
+        thresholds: args.thresholds,
         ..SourceArgs::default()
     };
     // Both sides at once: one side's merge overlaps the other's reading.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use rds_dr_topology::{EdgeStatus, Finding, GraphView, Role, Topology, export};
+use rds_dr_topology::{EdgeStatus, Finding, GraphView, Health, Role, Topology, export};
 
 /// The most instances drawn in the picture; a larger fleet gets a note
 /// instead (its SVG would be tens of megabytes and unreadable).
@@ -45,6 +45,29 @@ pub struct EdgeRow<'a> {
     pub status: &'static str,
     /// `yes`, `no` or `unknown`.
     pub cross_region: &'static str,
+    /// Replication health (`healthy`, `lagging`, ...).
+    pub health: &'static str,
+    /// The send and replay lags and the replay delay, where known.
+    pub lag: String,
+}
+
+/// The lags of an edge for people: `send 1.5 MB, replay 2 MB, delay 20 ms`.
+fn lag_text(e: &rds_dr_topology::EdgeView<'_>) -> String {
+    [
+        ("send", e.send_lag_mb, "MB"),
+        ("replay", e.replay_lag_mb, "MB"),
+        ("delay", e.replay_delay_ms, "ms"),
+    ]
+    .into_iter()
+    .filter_map(|(name, v, unit)| v.map(|v| format!("{name} {v} {unit}")))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// Whether an edge needs a look: not confirmed, or not healthy (unknown
+/// health alone does not count).
+fn notable(e: &rds_dr_topology::EdgeView<'_>) -> bool {
+    e.status != EdgeStatus::Confirmed || !matches!(e.health, Health::Healthy | Health::Unknown)
 }
 
 const ROLES: [Role; 4] = [Role::Primary, Role::Dr, Role::Cascaded, Role::Standalone];
@@ -72,6 +95,12 @@ pub fn cards(topology: &Topology, view: &GraphView<'_>) -> Vec<Card> {
         .collect();
     let one_sided = statuses[1].1 + statuses[2].1;
     let summary = topology.summary();
+    let health: Vec<(String, usize)> = Health::ALL
+        .iter()
+        .map(|&h| (h.as_str().to_owned(), summary.edge_health.get(h)))
+        .collect();
+    let not_replicating =
+        summary.edge_health.failed + summary.edge_health.broken + summary.edge_health.building;
     let count = |n: usize, tone: &'static str| if n > 0 { tone } else { "ok" };
     vec![
         Card {
@@ -87,6 +116,17 @@ pub fn cards(topology: &Topology, view: &GraphView<'_>) -> Vec<Card> {
             value: view.edges.len(),
             tone: count(one_sided, "warning"),
             parts: statuses,
+        },
+        Card {
+            key: "health",
+            label: "Edges replicating",
+            value: summary.edge_health.healthy + summary.edge_health.lagging,
+            tone: if not_replicating > 0 {
+                "error"
+            } else {
+                count(summary.edge_health.lagging, "warning")
+            },
+            parts: health,
         },
         Card {
             key: "errors",
@@ -177,9 +217,10 @@ pub fn picture(view: &GraphView<'_>) -> (Option<String>, String) {
     (Some(svg), String::new())
 }
 
-/// Edges that are not confirmed first, then the confirmed ones, each in
-/// view order, up to [`MAX_EDGE_ROWS`] rows unless more are not confirmed;
-/// and how many confirmed edges were left out.
+/// Edges that need a look (not confirmed, or neither healthy nor of unknown
+/// health) first, then the others, each in view order, up to
+/// [`MAX_EDGE_ROWS`] rows unless more need a look; and how many of the
+/// others were left out.
 pub fn edges<'a>(view: &GraphView<'a>) -> (Vec<EdgeRow<'a>>, usize) {
     let row = |e: &rds_dr_topology::EdgeView<'a>| EdgeRow {
         source: e.source,
@@ -190,19 +231,16 @@ pub fn edges<'a>(view: &GraphView<'a>) -> (Vec<EdgeRow<'a>>, usize) {
             Some(false) => "no",
             None => "unknown",
         },
+        health: e.health.as_str(),
+        lag: lag_text(e),
     };
-    let mut rows: Vec<EdgeRow<'a>> = view
-        .edges
-        .iter()
-        .filter(|e| e.status != EdgeStatus::Confirmed)
-        .map(row)
-        .collect();
+    let mut rows: Vec<EdgeRow<'a>> = view.edges.iter().filter(|e| notable(e)).map(row).collect();
     let confirmed = view.edges.len() - rows.len();
     let room = MAX_EDGE_ROWS.saturating_sub(rows.len()).min(confirmed);
     rows.extend(
         view.edges
             .iter()
-            .filter(|e| e.status == EdgeStatus::Confirmed)
+            .filter(|e| !notable(e))
             .take(room)
             .map(row),
     );

@@ -233,3 +233,33 @@ fn an_empty_topology_renders() {
     assert!(html.contains("No region has a primary."));
     assert!(html.contains("Nothing to draw"));
 }
+
+#[test]
+fn edges_show_their_health_and_unhealthy_ones_come_first() {
+    let mut builder = Topology::builder();
+    for c in crate::commands::demo::fleet() {
+        builder.capture(c);
+    }
+    for c in crate::commands::demo::infos() {
+        builder.infos_capture(c);
+    }
+    let topology = builder.build();
+    let page = render(&PageInput::new(&topology, "2026-12-06T10:00:00Z")).expect("renders");
+    let html = &page.html;
+    let first_row = html.split("<tr data-source=").nth(1).expect("an edge row");
+    assert!(
+        first_row.contains("data-health=\"broken\"")
+            || first_row.contains("data-status=\"primary-only\""),
+        "{first_row}"
+    );
+    // One table row each (the picture's paths carry the attribute too).
+    let rows = |health: &str| {
+        html.matches(&format!(
+            "data-status=\"confirmed\" data-health=\"{health}\">"
+        ))
+        .count()
+    };
+    assert_eq!((rows("broken"), rows("lagging")), (1, 1));
+    assert!(html.contains("send 210.5 MB, replay 348.75 MB, delay 95000 ms"));
+    assert!(html.contains("data-card=\"health\""));
+}

@@ -12,13 +12,16 @@ pub(super) enum Attr<'a> {
     Null,
     Str(&'a str),
     Bool(bool),
-    #[allow(dead_code, reason = "for the numeric edge attributes (lags) to come")]
     Num(f64),
 }
 
 impl<'a> Attr<'a> {
     fn text(value: Option<&'a str>) -> Self {
         value.map_or(Attr::Null, Attr::Str)
+    }
+
+    fn num(value: Option<f64>) -> Self {
+        value.map_or(Attr::Null, Attr::Num)
     }
 
     fn flag(value: Option<bool>) -> Self {
@@ -56,6 +59,13 @@ pub(super) const NODE: &[NodeAttribute] = &[
 pub(super) const EDGE: &[EdgeAttribute] = &[
     ("status", |e| Attr::Str(e.status.as_str())),
     ("cross_region", |e| Attr::flag(e.cross_region)),
+    ("health", |e| Attr::Str(e.health.as_str())),
+    ("replica_state", |e| Attr::text(e.replica_state)),
+    ("dr_status", |e| Attr::text(e.dr_status)),
+    ("send_lag_mb", |e| Attr::num(e.send_lag_mb)),
+    ("replay_lag_mb", |e| Attr::num(e.replay_lag_mb)),
+    ("replay_delay_ms", |e| Attr::num(e.replay_delay_ms)),
+    ("dr_since", |e| Attr::text(e.dr_since)),
 ];
 
 /// The node attributes whose values differ between `old` and `new`.

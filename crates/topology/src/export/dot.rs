@@ -10,10 +10,14 @@ use crate::view::{EdgeStatus, GraphView, NodeView, Role};
 /// The view as a Graphviz `digraph`: one `subgraph cluster_<n>` per region
 /// (regions sorted; instances with an unknown region outside any cluster),
 /// boxes labelled with id and role and filled by role, edges solid
-/// (confirmed), dashed (primary-only, dr-only) or dotted (unverified).
+/// (confirmed), dashed (primary-only, dr-only) or dotted (unverified), and
+/// coloured and labelled by their replication health when it needs
+/// attention (`failed`, `broken`, `lagging` with its lag, `building`).
 ///
 /// Every node and edge also carries the export attributes (`region`,
-/// `project_id`, `project_name`, `role`, `group`; `status`, `cross_region`)
+/// `project_id`, `project_name`, `role`, `group`; `status`, `cross_region`,
+/// `health`, `replica_state`, `dr_status`, `send_lag_mb`, `replay_lag_mb`,
+/// `replay_delay_ms`, `dr_since`)
 /// as DOT attributes, omitted when unknown, so pydot or networkx's
 /// `read_dot` get them back. Ids and labels are escaped (`\"`, `\\`, `\n`).
 /// `group` is also a Graphviz layout attribute (edges between nodes of one
@@ -69,18 +73,50 @@ pub fn write_dot(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Result {
             EdgeStatus::PrimaryOnly | EdgeStatus::DrOnly => ("dashed", "#d9480f"),
             EdgeStatus::Unverified => ("dotted", "#868e96"),
         };
+        let color = super::health::colour(edge.health).unwrap_or(color);
         write!(
             out,
             "  \"{}\" -> \"{}\" [style={style}, color=\"{color}\"",
             Dot(edge.source),
             Dot(edge.target)
         )?;
+        let mut label: Vec<String> = Vec::new();
         if edge.status != EdgeStatus::Confirmed {
-            write!(out, ", label=\"{}\", fontcolor=\"{color}\"", edge.status)?;
+            label.push(edge.status.to_string());
+        }
+        if let Some(health) = super::health::label(edge) {
+            label.push(health);
+            out.write_str(", penwidth=2")?;
+        }
+        if !label.is_empty() {
+            write!(
+                out,
+                ", label=\"{}\", fontcolor=\"{color}\"",
+                Dot(&label.join("\n"))
+            )?;
         }
         write!(out, ", status=\"{}\"", edge.status)?;
         if let Some(cross) = edge.cross_region {
             write!(out, ", cross_region={cross}")?;
+        }
+        write!(out, ", health=\"{}\"", edge.health)?;
+        for (name, value) in [
+            ("replica_state", edge.replica_state),
+            ("dr_status", edge.dr_status),
+            ("dr_since", edge.dr_since),
+        ] {
+            if let Some(value) = value {
+                write!(out, ", {name}=\"{}\"", Dot(value))?;
+            }
+        }
+        for (name, value) in [
+            ("send_lag_mb", edge.send_lag_mb),
+            ("replay_lag_mb", edge.replay_lag_mb),
+            ("replay_delay_ms", edge.replay_delay_ms),
+        ] {
+            if let Some(value) = value {
+                write!(out, ", {name}={value}")?;
+            }
         }
         out.write_str("];\n")?;
     }

@@ -39,6 +39,19 @@ struct EdgeData<'a> {
     target: &'a str,
     status: &'static str,
     cross_region: Option<bool>,
+    health: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replica_state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dr_status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send_lag_mb: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replay_lag_mb: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replay_delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dr_since: Option<&'a str>,
 }
 
 impl<'a> EdgeData<'a> {
@@ -49,6 +62,13 @@ impl<'a> EdgeData<'a> {
             target: edge.target,
             status: edge.status.as_str(),
             cross_region: edge.cross_region,
+            health: edge.health.as_str(),
+            replica_state: edge.replica_state,
+            dr_status: edge.dr_status,
+            send_lag_mb: edge.send_lag_mb,
+            replay_lag_mb: edge.replay_lag_mb,
+            replay_delay_ms: edge.replay_delay_ms,
+            dr_since: edge.dr_since,
         }
     }
 }
@@ -101,8 +121,11 @@ fn write_json(out: &mut impl Write, value: &impl Serialize) -> fmt::Result {
 /// `networkx.node_link_graph` of networkx 3.4 (`"links"`) and 3.6
 /// (`"edges"`): `{"directed": true, "multigraph": false, "graph": {},
 /// "nodes": [{"id", "region", "project_id", "project_name", "role",
-/// "group"}], "edges": [{"source", "target", "status", "cross_region"}],
-/// "links": <the same list>}`. Unknown values are `null`.
+/// "group"}], "edges": [{"source", "target", "status", "cross_region",
+/// "health", "replica_state", "dr_status", "send_lag_mb", "replay_lag_mb",
+/// "replay_delay_ms", "dr_since"}], "links": <the same list>}`. Unknown
+/// values are `null`, but the edges' health attributes other than `health`
+/// are left out where unknown.
 pub fn node_link(view: &GraphView<'_>) -> String {
     to_string(|out| write_node_link(view, out))
 }
@@ -126,7 +149,9 @@ pub fn write_node_link(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Resul
 /// The view as Cytoscape.js elements JSON: `{"elements": {"nodes":
 /// [{"data": {"id", "region", "project_id", "project_name", "role",
 /// "group"}}], "edges": [{"data": {"id": "source->target", "source",
-/// "target", "status", "cross_region"}}]}}`. Unknown values are `null`.
+/// "target", "status", "cross_region", "health", ...}}]}}` (the edges'
+/// attributes as in [`node_link`]). Unknown values are `null`, but the
+/// edges' health attributes other than `health` are left out where unknown.
 ///
 /// Cytoscape.js wants element ids unique across nodes and edges; an edge id
 /// could only clash with an instance id that itself contains `->`.

@@ -16,8 +16,10 @@ use crate::view::{EdgeStatus, GraphView, Role};
 /// per region (`r0`, `r1`, ... sorted by region, titled with the region);
 /// instances with an unknown region stand outside. Edges are labelled with
 /// their status: `-->` confirmed, `-.->` one-sided or unverified (unverified
-/// ones also grey via `linkStyle`). Nodes are coloured by role with
-/// `classDef`/`class`.
+/// ones also grey via `linkStyle`); an edge whose replication health needs
+/// attention adds it (and its lag) to the label and is coloured by it
+/// (`failed`, `broken`, `lagging`, `building`) with a thicker `linkStyle`.
+/// Nodes are coloured by role with `classDef`/`class`.
 pub fn mermaid(view: &GraphView<'_>) -> String {
     to_string(|out| write_mermaid(view, out))
 }
@@ -56,6 +58,7 @@ pub fn write_mermaid(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Result 
 
     let index = NodeIndex::new(view);
     let mut unverified = Vec::new();
+    let mut by_health: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (link, (s, t, edge)) in index.edges(view).enumerate() {
         let arrow = match edge.status {
             EdgeStatus::Confirmed => "-->",
@@ -65,12 +68,30 @@ pub fn write_mermaid(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Result 
                 "-.->"
             }
         };
-        writeln!(out, "  n{s} {arrow}|{}| n{t}", edge.status)?;
+        match super::health::label(edge) {
+            Some(health) => {
+                if let Some(colour) = super::health::colour(edge.health) {
+                    by_health.entry(colour).or_default().push(link);
+                }
+                writeln!(
+                    out,
+                    "  n{s} {arrow}|\"{}, {}\"| n{t}",
+                    edge.status,
+                    Mermaid(&health)
+                )?;
+            }
+            None => writeln!(out, "  n{s} {arrow}|{}| n{t}", edge.status)?,
+        }
     }
     if !unverified.is_empty() {
         out.write_str("  linkStyle ")?;
         write_list(out, unverified.iter().map(|link| format!("{link}")))?;
         out.write_str(" stroke:#868e96,stroke-dasharray:2 4\n")?;
+    }
+    for (colour, links) in &by_health {
+        out.write_str("  linkStyle ")?;
+        write_list(out, links.iter().map(|link| format!("{link}")))?;
+        writeln!(out, " stroke:{colour},stroke-width:3px")?;
     }
 
     for (role, style) in [

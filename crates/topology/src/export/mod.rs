@@ -59,6 +59,7 @@ use crate::view::{EdgeView, GraphView};
 mod dot;
 mod escape;
 mod graphml;
+pub(crate) mod health;
 mod json;
 mod mermaid;
 mod svg;

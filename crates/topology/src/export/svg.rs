@@ -70,6 +70,11 @@ const STYLE: &str = "
     .confirmed { stroke: #343a40; }
     .one-sided { stroke: #d9480f; stroke-dasharray: 7 4; }
     .unverified { stroke: #868e96; stroke-dasharray: 2 3; }
+    .health-failed { stroke: #a61e4d; stroke-width: 2.6; }
+    .health-broken { stroke: #e03131; stroke-width: 2.6; }
+    .health-lagging { stroke: #f08c00; stroke-width: 2.6; }
+    .health-building { stroke: #1971c2; stroke-width: 2.6; }
+    .lag { font-size: 10px; font-weight: bold; }
 ";
 
 /// The view as an SVG picture, laid out in-process (no Graphviz).
@@ -81,11 +86,15 @@ const STYLE: &str = "
 /// (white with a dashed border when unknown), its border the role (thick:
 /// primary, medium: cascaded). Edges end in arrowheads and are solid
 /// (confirmed), dashed orange (primary-only, dr-only) or dotted grey
-/// (unverified). A legend at the top maps regions to colours. Hovering a box
-/// or an edge shows its full attributes (`<title>`).
+/// (unverified); an edge whose replication health needs attention is drawn
+/// thicker in its health's colour (failed, broken, lagging, building) with
+/// the health and its lag written on it. A legend at the top names the edge
+/// styles, the health colours and the region colours. Hovering a box or an
+/// edge shows its full attributes (`<title>`).
 ///
 /// Each instance is one `<g class="node ..." data-id="...">`, each edge one
-/// `<path class="edge ..." data-source=".." data-target=".." data-status="..">`.
+/// `<path class="edge ..." data-source=".." data-target=".." data-status=".."
+/// data-health="..">`.
 /// Time and size are linear in the view (see the module docs for the
 /// layout), fine for tens of thousands of instances.
 pub fn svg(view: &GraphView<'_>) -> String {
@@ -113,7 +122,10 @@ pub fn write_svg(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Result {
         ("confirmed", "#343a40"),
         ("one-sided", "#d9480f"),
         ("unverified", "#868e96"),
-    ] {
+    ]
+    .into_iter()
+    .chain(health_markers())
+    {
         writeln!(
             out,
             "    <marker id=\"arrow-{class}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
@@ -174,17 +186,36 @@ pub fn write_svg(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Result {
             EdgeStatus::PrimaryOnly | EdgeStatus::DrOnly => "one-sided",
             EdgeStatus::Unverified => "unverified",
         };
+        let label = super::health::label(edge);
+        let (extra, marker) = match label {
+            Some(_) => (
+                format!(" health-{}", edge.health),
+                format!("health-{}", edge.health),
+            ),
+            None => (String::new(), class.to_owned()),
+        };
         writeln!(
             out,
-            "    <path class=\"edge {class}\" marker-end=\"url(#arrow-{class})\" \
-             data-source=\"{src}\" data-target=\"{dst}\" data-status=\"{status}\" \
-             d=\"M{x1},{y1} C{x1},{c1} {x2},{c2} {x2},{y2}\"><title>{src} -&gt; {dst}: {status}</title></path>",
+            "    <path class=\"edge {class}{extra}\" marker-end=\"url(#arrow-{marker})\" \
+             data-source=\"{src}\" data-target=\"{dst}\" data-status=\"{status}\" data-health=\"{health}\" \
+             d=\"M{x1},{y1} C{x1},{c1} {x2},{c2} {x2},{y2}\"><title>{src} -&gt; {dst}: {status}, {health}{lag}</title></path>",
             src = Xml(edge.source),
             dst = Xml(edge.target),
             status = edge.status,
+            health = edge.health,
+            lag = lag_title(edge),
             c1 = y1 + bend,
             c2 = y2 - bend,
         )?;
+        if let (Some(label), Some(colour)) = (label, super::health::colour(edge.health)) {
+            writeln!(
+                out,
+                "    <text class=\"lag\" x=\"{}\" y=\"{}\" fill=\"{colour}\" text-anchor=\"middle\">{}</text>",
+                (x1 + x2) / 2.0,
+                (y1 + y2) / 2.0 - 3.0,
+                Xml(&label)
+            )?;
+        }
     }
     out.write_str("  </g>\n")?;
 
@@ -194,6 +225,36 @@ pub fn write_svg(view: &GraphView<'_>, out: &mut impl Write) -> fmt::Result {
         write_node(out, node, MARGIN + x, top + y, &regions)?;
     }
     out.write_str("  </g>\n</svg>\n")
+}
+
+/// The arrowheads of the health colours: (`health-NAME`, colour).
+fn health_markers() -> impl Iterator<Item = (&'static str, &'static str)> {
+    super::health::LEGEND.into_iter().map(|(h, c)| {
+        let class = match h {
+            crate::health::Health::Failed => "health-failed",
+            crate::health::Health::Broken => "health-broken",
+            crate::health::Health::Lagging => "health-lagging",
+            _ => "health-building",
+        };
+        (class, c)
+    })
+}
+
+/// The lags for an edge's hover text, e.g. `; send 1.5 MB, replay 2 MB`.
+fn lag_title(edge: &crate::view::EdgeView<'_>) -> String {
+    let parts: Vec<String> = [
+        ("send", edge.send_lag_mb, "MB"),
+        ("replay", edge.replay_lag_mb, "MB"),
+        ("delay", edge.replay_delay_ms, "ms"),
+    ]
+    .into_iter()
+    .filter_map(|(name, v, unit)| v.map(|v| format!("{name} {v} {unit}")))
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
 }
 
 fn write_node(
@@ -552,7 +613,7 @@ impl Legend {
             title,
             swatches,
             width,
-            height: LEGEND_LINE * (3 + line) as f64 + 12.0,
+            height: LEGEND_LINE * (4 + line) as f64 + 12.0,
         }
     }
 
@@ -602,6 +663,28 @@ impl Legend {
         }
 
         let y = y0 + 2.0 * LEGEND_LINE + 14.0;
+        writeln!(
+            out,
+            "    <text class=\"heading\" x=\"{x0}\" y=\"{y}\">health:</text>"
+        )?;
+        let mut x = (x0 + 8.0 * CHAR_W).round();
+        for (class, _) in health_markers() {
+            writeln!(
+                out,
+                "    <path class=\"edge confirmed {class}\" marker-end=\"url(#arrow-{class})\" d=\"M{x},{ly} L{x2},{ly}\"/>",
+                ly = y - 4.0,
+                x2 = x + 36.0
+            )?;
+            let label = &class["health-".len()..];
+            writeln!(out, "    <text x=\"{}\" y=\"{y}\">{label}</text>", x + 42.0)?;
+            x += (42.0 + label.len() as f64 * CHAR_W + 18.0).round();
+        }
+        writeln!(
+            out,
+            "    <text x=\"{x}\" y=\"{y}\">(healthy and unknown edges keep their status style; lag written on the edge)</text>"
+        )?;
+
+        let y = y0 + 3.0 * LEGEND_LINE + 14.0;
         writeln!(
             out,
             "    <text class=\"heading\" x=\"{x0}\" y=\"{y}\">regions:</text>"

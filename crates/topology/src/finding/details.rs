@@ -14,6 +14,9 @@ use crate::view::EdgeStatus;
 pub struct QueryFailed {
     /// Every error seen for the target, joined by `; `.
     pub message: String,
+    /// `ListDrInfos` when that operation failed (absent for ListDrRelations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
     /// The target, `REGION/PROJECT_ID`.
     pub source: String,
 }
@@ -263,6 +266,115 @@ pub struct DuplicateRecord {
 pub struct EmptyRecord {
     /// The source.
     pub source: String,
+}
+
+/// `dr-failed`: an edge whose health is `failed`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DrFailed {
+    /// The DR's id.
+    pub dr: String,
+    /// The deciding record's `failed_message`, if any.
+    pub failed_message: Option<String>,
+    /// The primary's id.
+    pub primary: String,
+    /// The deciding record's `status` as received.
+    pub status: Option<String>,
+}
+
+/// `replication-broken`: an edge whose health is `broken`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReplicationBroken {
+    /// The DR's id.
+    pub dr: String,
+    /// The primary's id.
+    pub primary: String,
+    /// `replica_state` as received (`-1`).
+    pub replica_state: String,
+    /// The deciding record's `status` as received.
+    pub status: Option<String>,
+}
+
+/// `replication-lagging`: an edge whose health is `lagging`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReplicationLagging {
+    /// The DR's id.
+    pub dr: String,
+    /// The replay delay threshold, ms.
+    pub max_delay_ms: f64,
+    /// The lag threshold, MB.
+    pub max_lag_mb: f64,
+    /// The primary's id.
+    pub primary: String,
+    /// Replay delay, ms, if known.
+    pub replay_delay_ms: Option<f64>,
+    /// Replay lag, MB, if known.
+    pub replay_lag_mb: Option<f64>,
+    /// Send lag, MB, if known.
+    pub send_lag_mb: Option<f64>,
+}
+
+/// `health-missing`: an edge with no ListDrInfos record although
+/// ListDrInfos was captured where one of its ends is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HealthMissing {
+    /// The DR's id.
+    pub dr: String,
+    /// The primary's id.
+    pub primary: String,
+    /// The ends' (region, project) whose ListDrInfos was captured, sorted.
+    pub sources: Vec<String>,
+}
+
+/// `health-orphan`: a ListDrInfos record whose pair is no edge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HealthOrphan {
+    /// The record's `slave_instance_id`.
+    pub dr: String,
+    /// The record's `id`.
+    pub id: String,
+    /// The record's `master_instance_id`.
+    pub primary: String,
+    /// The ListDrInfos capture's source.
+    pub source: String,
+}
+
+/// One record of a [`HealthConflict`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HealthRecord {
+    /// The record's `id`.
+    pub id: String,
+    /// Its `master_region`.
+    pub master_region: Option<String>,
+    /// Its `replica_state`.
+    pub replica_state: Option<String>,
+    /// Its `slave_region`.
+    pub slave_region: Option<String>,
+    /// The ListDrInfos capture's source.
+    pub source: String,
+    /// Its `status` as received.
+    pub status: Option<String>,
+}
+
+/// `health-conflict`: records for one edge disagree, or disagree with the
+/// instances' regions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HealthConflict {
+    /// The DR's id.
+    pub dr: String,
+    /// What disagrees, sorted: `master_region`, `replica_state`,
+    /// `slave_region`, `status`.
+    pub fields: Vec<String>,
+    /// The primary's id.
+    pub primary: String,
+    /// Every record for the edge, sorted.
+    pub records: Vec<HealthRecord>,
 }
 
 /// [`Side`] as its name (`primary`, `dr`).

@@ -20,8 +20,8 @@
 //! );
 //! let tree = render::tree(&view);
 //! let lines: Vec<&str> = tree.lines().collect();
-//! assert_eq!(lines[4], "p1        cn-north-4      0483b6b1  primary");
-//! assert_eq!(lines[5], "\\-[?] d1  ap-southeast-1  0483b6b1  dr");
+//! assert_eq!(lines[4], "p1        cn-north-4      0483b6b1  primary  -");
+//! assert_eq!(lines[5], "\\-[?] d1  ap-southeast-1  0483b6b1  dr       unknown");
 //!
 //! let table = render::table(&view);
 //! assert!(table.lines().nth(3).unwrap().starts_with("p1        cn-north-4      0483b6b16e954cb88930a360d2c4e663"));
@@ -32,7 +32,8 @@ use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
 
 use crate::export::{NodeIndex, sanitize_text};
-use crate::view::{EdgeStatus, GraphView, NodeView};
+use crate::health::Health;
+use crate::view::{EdgeStatus, EdgeView, GraphView, NodeView};
 
 /// Unknown values in text output.
 const UNKNOWN: &str = "-";
@@ -42,11 +43,18 @@ const SHORT_PROJECT: usize = 8;
 /// The edges of the view as adjacency lists over node positions, edges to
 /// unknown nodes dropped.
 struct Adjacency {
-    /// `(target, status)` per source, in the view's edge order.
-    children: Vec<Vec<(usize, EdgeStatus)>>,
+    /// `(target, status, health text)` per source, in the view's edge order.
+    children: Vec<Vec<(usize, EdgeStatus, String)>>,
     /// Number of primaries per node.
     primaries: Vec<usize>,
+    /// The worst health of the edges into each node, if any.
+    health_in: Vec<Option<(Health, String)>>,
     has_edge: Vec<bool>,
+}
+
+/// An edge's health as text: its name, with the largest lag when lagging.
+fn health_text(edge: &EdgeView<'_>) -> String {
+    crate::export::health::label(edge).unwrap_or_else(|| edge.health.to_string())
 }
 
 impl Adjacency {
@@ -55,11 +63,19 @@ impl Adjacency {
         let mut adjacency = Adjacency {
             children: vec![Vec::new(); n],
             primaries: vec![0; n],
+            health_in: vec![None; n],
             has_edge: vec![false; n],
         };
         let index = NodeIndex::new(view);
         for (s, t, edge) in index.edges(view) {
-            adjacency.children[s].push((t, edge.status));
+            let text = health_text(edge);
+            let worse = adjacency.health_in[t]
+                .as_ref()
+                .is_none_or(|(h, _)| edge.health < *h);
+            if worse {
+                adjacency.health_in[t] = Some((edge.health, text.clone()));
+            }
+            adjacency.children[s].push((t, edge.status, text));
             adjacency.primaries[t] += 1;
             adjacency.has_edge[s] = true;
             adjacency.has_edge[t] = true;
@@ -135,17 +151,19 @@ fn marker(status: EdgeStatus) -> char {
 /// instances: 4, DR edges: 3, groups: 1, standalone: 0
 /// edges: [+] confirmed  [-] one-sided (primary-only, dr-only)  [?] unverified
 ///
-/// INSTANCE       REGION          PROJECT   ROLE      NOTE
-/// p1             cn-north-4      0483b6b1  primary
-/// +-[+] c1       ap-southeast-1  0483b6b1  cascaded
-/// |     \-[?] d2  -               -         dr
-/// \-[-] d1       cn-north-4      0483b6b1  dr
+/// INSTANCE       REGION          PROJECT   ROLE      HEALTH   NOTE
+/// p1             cn-north-4      0483b6b1  primary   -
+/// +-[+] c1       ap-southeast-1  0483b6b1  cascaded  healthy
+/// |     \-[?] d2  -               -         dr        unknown
+/// \-[-] d1       cn-north-4      0483b6b1  dr        lagging 80.0 MB
 /// ```
 ///
 /// Groups come in order of their root primary's id, a blank line between
 /// them; each root is followed by its DRs (sorted by id), cascaded DRs
 /// indented one step further (`+-` for a DR with more siblings after it,
-/// `\-` for the last). The bracket shows the edge's status. PROJECT is the
+/// `\-` for the last). The bracket shows the edge's status, HEALTH the
+/// replication health of the edge into the row's instance (with the
+/// largest lag when lagging; `-` on a root). PROJECT is the
 /// first 8 characters of the project id. Instances in a cycle with no root
 /// come next under `cycles:`, rooted at their smallest id, then instances
 /// with no relation under `standalone:`.
@@ -157,12 +175,13 @@ fn marker(status: EdgeStatus) -> char {
 pub fn tree(view: &GraphView<'_>) -> String {
     let adjacency = Adjacency::new(view);
     let n = view.nodes.len();
-    let cells = |node: &NodeView<'_>, tree: String, note: String| {
+    let cells = |node: &NodeView<'_>, tree: String, health: &str, note: String| {
         vec![
             tree,
             opt(node.region),
             short_project(node.project_id),
             node.role.to_string(),
+            health.to_owned(),
             note,
         ]
     };
@@ -176,6 +195,7 @@ pub fn tree(view: &GraphView<'_>) -> String {
         "REGION".into(),
         "PROJECT".into(),
         "ROLE".into(),
+        "HEALTH".into(),
         "NOTE".into(),
     ]];
     let mut expanded = vec![false; n];
@@ -201,6 +221,7 @@ pub fn tree(view: &GraphView<'_>) -> String {
         rows.push(cells(
             &view.nodes[root],
             sanitize_text(view.nodes[root].id),
+            UNKNOWN,
             primaries_note(root),
         ));
         expanded[root] = true;
@@ -208,11 +229,12 @@ pub fn tree(view: &GraphView<'_>) -> String {
         // (node, next child, prefix of its children's lines)
         let mut stack: Vec<(usize, usize, String)> = vec![(root, 0, String::new())];
         while let Some((node, next, prefix)) = stack.last_mut() {
-            let Some(&(child, status)) = adjacency.children[*node].get(*next) else {
+            let Some((child, status, health)) = adjacency.children[*node].get(*next) else {
                 on_path[*node] = false;
                 stack.pop();
                 continue;
             };
+            let (child, status) = (*child, *status);
             *next += 1;
             let last = *next == adjacency.children[*node].len();
             let branch = if last { "\\-" } else { "+-" };
@@ -234,7 +256,7 @@ pub fn tree(view: &GraphView<'_>) -> String {
                 true
             };
             notes.retain(|note| !note.is_empty());
-            rows.push(cells(&view.nodes[child], line, notes.join("; ")));
+            rows.push(cells(&view.nodes[child], line, health, notes.join("; ")));
             if expand {
                 let prefix = format!("{prefix}{}", if last { "      " } else { "|     " });
                 expanded[child] = true;
@@ -253,6 +275,7 @@ pub fn tree(view: &GraphView<'_>) -> String {
             rows.push(cells(
                 &view.nodes[i],
                 sanitize_text(view.nodes[i].id),
+                UNKNOWN,
                 String::new(),
             ));
         }
@@ -273,8 +296,10 @@ pub fn tree(view: &GraphView<'_>) -> String {
 }
 
 /// One row per instance, sorted by id: `INSTANCE`, `REGION`, `PROJECT_ID`,
-/// `PROJECT_NAME`, `ROLE`, `GROUP` (the root primary) and `DRS` (how many
-/// DRs it has), aligned, after a one-line summary.
+/// `PROJECT_NAME`, `ROLE`, `GROUP` (the root primary), `DRS` (how many
+/// DRs it has) and `HEALTH` (the replication health of the edge into it,
+/// the worst of several; `-` for an instance that is no DR), aligned,
+/// after a one-line summary.
 pub fn table(view: &GraphView<'_>) -> String {
     let adjacency = Adjacency::new(view);
     let mut rows: Vec<Vec<String>> = vec![
@@ -286,6 +311,7 @@ pub fn table(view: &GraphView<'_>) -> String {
             "ROLE",
             "GROUP",
             "DRS",
+            "HEALTH",
         ]
         .map(String::from)
         .to_vec(),
@@ -299,6 +325,9 @@ pub fn table(view: &GraphView<'_>) -> String {
             node.role.to_string(),
             sanitize_text(node.group),
             adjacency.children[i].len().to_string(),
+            adjacency.health_in[i]
+                .as_ref()
+                .map_or_else(|| UNKNOWN.to_owned(), |(_, text)| text.clone()),
         ]);
     }
     let mut out = String::new();

@@ -28,6 +28,7 @@ impl Topology {
             findings.push(Finding::new(
                 QueryFailed {
                     message: message.clone(),
+                    operation: None,
                     source: target.to_string(),
                 },
                 Vec::new(),

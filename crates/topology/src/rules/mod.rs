@@ -5,6 +5,7 @@
 //! needs is known; each returns typed details ([`crate::finding::details`]).
 
 pub(crate) mod coverage;
+pub(crate) mod health;
 pub(crate) mod locations;
 pub(crate) mod records;
 pub(crate) mod shape;
