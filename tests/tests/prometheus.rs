@@ -191,20 +191,29 @@ fn prometheus_scrapes_serve_and_keeps_the_data_when_the_fake_dies() {
     }
     let stored = prometheus.by("rds_dr_edges", "status");
     assert_eq!(stored, expected);
-    // Edges by health (every edge is `unknown` until health is merged),
-    // and the broken replications (replica state abnormal).
+    // Edges by health (the demo fleet's ListDrInfos lists make one edge
+    // lagging and one broken), and the broken replications (replica state
+    // abnormal: the broken edge; the demo has no failed edge that could
+    // carry an abnormal state too).
     let health = prometheus.by("rds_dr_edges_by_health", "health");
-    let by_health = counts(edges.iter(), "health");
-    for (value, n) in &health {
-        assert_eq!(*n, by_health.get(value).copied().unwrap_or(0.0), "{value}");
+    let summary = &topology["summary"]["edge_health"];
+    for value in [
+        "healthy", "lagging", "broken", "failed", "building", "unknown",
+    ] {
+        assert_eq!(
+            health.get(value).copied(),
+            summary[value].as_f64(),
+            "{value}"
+        );
     }
     assert_eq!(health.values().sum::<f64>(), edges.len() as f64);
-    let abnormal = edges
-        .iter()
-        .filter(|e| e["replica_state"] == "-1" || e["replica_state"] == -1)
-        .count();
+    assert_eq!(summary["broken"], 1);
+    assert_eq!(summary["lagging"], 1);
+    assert_eq!(summary["failed"], 0);
     let broken = prometheus.query("rds_dr_replication_up == 0").len();
-    assert_eq!(broken, abnormal);
+    assert_eq!(broken, 1);
+    let replicating = prometheus.query("rds_dr_replication_up == 1").len();
+    assert_eq!(replicating as f64, health["healthy"] + health["lagging"]);
     // Findings by code.
     let findings = report["findings"].as_array().unwrap();
     let expected = counts(findings.iter(), "code");

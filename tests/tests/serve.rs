@@ -15,7 +15,8 @@ use std::time::Duration;
 use rds_dr_fake::{Credentials, FakeCloud, Fault};
 use rds_dr_tests::{Fake, rds_dr, stderr_of, stdout_of, target_args};
 use serving::{
-    AK, SK, Serve, TOKEN, args, client, demo_captures, get, samples, signed_fake, sources, wait_for,
+    AK, SK, Serve, TOKEN, args, client, demo_captures, demo_infos_for, get, samples, signed_fake,
+    sources, wait_for,
 };
 
 fn cli_stdout(url: &str, args: &[String]) -> String {
@@ -695,6 +696,7 @@ fn thirty_percent_faults_lose_nothing_and_readyz_stays_up() {
     drop(clean);
     let faulty = Fake::start(
         FakeCloud::builder()
+            .infos(demo_infos_for(&captures))
             .captures(captures.clone())
             .credentials(Credentials::new(AK, SK).with_security_token(TOKEN))
             .fault_rate(0.3)

@@ -256,6 +256,14 @@ impl Default for ThresholdArgs {
 }
 
 impl ThresholdArgs {
+    /// The thresholds, as the topology takes them.
+    pub fn thresholds(&self) -> rds_dr_topology::Thresholds {
+        let mut t = rds_dr_topology::Thresholds::default();
+        t.max_lag_mb = self.max_lag_mb;
+        t.max_delay_ms = self.max_delay_ms;
+        t
+    }
+
     /// Sets the thresholds on `builder`.
     pub fn apply(&self, builder: &mut rds_dr_topology::TopologyBuilder) {
         builder
@@ -624,6 +632,10 @@ pub struct ServeArgs {
     /// Targets to watch.
     #[command(flatten)]
     pub targets: TargetArgs,
+
+    /// When an edge counts as lagging.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 
     /// Address to listen on (HOST:PORT, localhost:PORT, a port, or :PORT for every interface);
     /// anything but loopback needs --web-config with TLS or basic auth, or --insecure-listen

@@ -9,8 +9,8 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use rds_dr_fake::{Credentials, FakeCloud};
-use rds_dr_model::{Capture, Source};
-use rds_dr_tests::{Fake, demo_fleet_dir, rds_dr_std, read_captures};
+use rds_dr_model::{Capture, InfosCapture, Source};
+use rds_dr_tests::{Fake, demo_fleet_dir, rds_dr_std, read_captures, read_infos};
 
 pub const AK: &str = "SERVETESTACCESSKEY01";
 pub const SK: &str = "serveTestSecretKeyThatMustNeverBePrinted7";
@@ -137,9 +137,25 @@ pub fn sources(captures: &[Capture]) -> Vec<Source> {
     captures.iter().map(|c| c.source.clone()).collect()
 }
 
+/// The demo fleet's ListDrInfos lists (one lagging and one broken edge
+/// among them) of the projects `captures` come from.
+pub fn demo_infos_for(captures: &[Capture]) -> Vec<InfosCapture> {
+    let projects: Vec<&str> = captures
+        .iter()
+        .map(|c| c.source.project_id.as_str())
+        .collect();
+    read_infos(&demo_fleet_dir())
+        .into_iter()
+        .filter(|i| projects.contains(&i.source.project_id.as_str()))
+        .collect()
+}
+
+/// A signed fake serving `captures` and their projects' demo ListDrInfos
+/// lists ([`demo_infos_for`]).
 pub fn signed_fake(captures: Vec<Capture>) -> Fake {
     Fake::start(
         FakeCloud::builder()
+            .infos(demo_infos_for(&captures))
             .captures(captures)
             .credentials(Credentials::new(AK, SK).with_security_token(TOKEN)),
     )

@@ -34,6 +34,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
         web,
         events,
         health: !global.no_health,
+        thresholds: args.thresholds.thresholds(),
     };
     crate::runtime::build()?.block_on(async move {
         live.check_credentials().await?;

@@ -36,19 +36,49 @@ pub struct Replication<'a> {
     pub replay_delay_ms: Option<f64>,
 }
 
-/// Edges by health, in [`HEALTH_VALUES`] order. The topology does not know
-/// edge health yet (ListDrInfos is not merged), so every edge is `unknown`;
-/// when it does, this and [`replication`] are the two places to change.
+/// Edges by health, in [`HEALTH_VALUES`] order.
 pub fn edges_by_health(topology: &Topology) -> [usize; HEALTH_VALUES.len()] {
-    let mut counts = [0; HEALTH_VALUES.len()];
-    counts[HEALTH_VALUES.len() - 1] = topology.edge_count();
-    counts
+    let counts = topology.summary().edge_health;
+    [
+        counts.healthy,
+        counts.lagging,
+        counts.broken,
+        counts.failed,
+        counts.building,
+        counts.unknown,
+    ]
 }
 
-/// The edges whose replication state is known, sorted by (primary, DR):
-/// none until the topology merges ListDrInfos.
-pub fn replication(_topology: &Topology) -> Vec<Replication<'_>> {
-    Vec::new()
+/// The edges whose replication state is known (a ListDrInfos record gave
+/// `replica_state` `0` or `-1`), in view order (by primary, then DR).
+pub fn replication(topology: &Topology) -> Vec<Replication<'_>> {
+    let view = topology.view();
+    let region = |id: &str| -> &str {
+        topology
+            .node(id)
+            .and_then(|n| n.location.region)
+            .unwrap_or_default()
+    };
+    view.edges
+        .iter()
+        .filter_map(|edge| {
+            let up = match edge.replica_state? {
+                "0" => true,
+                "-1" => false,
+                _ => return None,
+            };
+            Some(Replication {
+                primary: edge.source,
+                dr: edge.target,
+                primary_region: region(edge.source),
+                dr_region: region(edge.target),
+                up,
+                send_lag_mb: edge.send_lag_mb,
+                replay_lag_mb: edge.replay_lag_mb,
+                replay_delay_ms: edge.replay_delay_ms,
+            })
+        })
+        .collect()
 }
 
 const MB: f64 = 1_048_576.0;

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rds_dr_api::retry::{RandomSource, StdRandom};
 use rds_dr_model::Target;
+use rds_dr_topology::Thresholds;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -46,6 +47,8 @@ pub struct Settings {
     pub events: Option<Events>,
     /// Whether each scan calls ListDrInfos too (not under `--no-health`).
     pub health: bool,
+    /// When an edge counts as lagging (`--max-lag-mb`, `--max-delay-ms`).
+    pub thresholds: Thresholds,
 }
 
 /// Refuses a listen address other than loopback unless TLS or basic auth
@@ -91,7 +94,12 @@ pub async fn run(live: Live, targets: Vec<Target>, settings: Settings) -> Result
         Arc::new(live),
         targets,
         shared.clone(),
-        (settings.interval, settings.events, settings.health),
+        (
+            settings.interval,
+            settings.events,
+            settings.health,
+            settings.thresholds,
+        ),
         stopped,
     ));
     http::serve(
@@ -166,7 +174,7 @@ async fn watch(
     live: Arc<Live>,
     targets: Vec<Target>,
     shared: Arc<Shared>,
-    (interval, mut events, health): (Duration, Option<Events>, bool),
+    (interval, mut events, health, thresholds): (Duration, Option<Events>, bool, Thresholds),
     mut stop: watch::Receiver<bool>,
 ) {
     let random = StdRandom::new();
@@ -175,7 +183,9 @@ async fn watch(
     } else {
         &[Operation::ListDrRelations]
     };
-    let ledger = Arc::new(Mutex::new(Ledger::new(&targets, operations)));
+    let ledger = Arc::new(Mutex::new(
+        Ledger::new(&targets, operations).with_thresholds(thresholds),
+    ));
     let mut stats = ScanStats::default();
     loop {
         let started = Instant::now();
@@ -201,10 +211,9 @@ async fn watch(
             // A panic while merging leaves the ledger as it was before it.
             let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
             let transitions = ledger.record(report, now);
-            // Kept in the ledger, beside the topology, until it merges health.
             tracing::debug!(
                 infos_kept = ledger.infos().len(),
-                "ListDrInfos answers kept beside the topology"
+                "ListDrInfos answers merged onto the edges"
             );
             (transitions, ledger.merge(), ledger.statuses())
         })

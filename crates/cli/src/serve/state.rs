@@ -10,7 +10,7 @@ use arc_swap::ArcSwapOption;
 use axum::body::Bytes;
 use rds_dr_api::fleet::FleetReport;
 use rds_dr_model::{Capture, InfosCapture, Target};
-use rds_dr_topology::{Protection as Protected, Role, Topology};
+use rds_dr_topology::{Protection as Protected, Role, Thresholds, Topology};
 
 use super::exposition::Format;
 
@@ -99,6 +99,7 @@ struct Entry {
 /// instance or an edge.
 pub struct Ledger {
     entries: BTreeMap<(Target, Operation), Entry>,
+    thresholds: Thresholds,
 }
 
 impl Ledger {
@@ -123,7 +124,10 @@ impl Ledger {
                 );
             }
         }
-        Ledger { entries }
+        Ledger {
+            entries,
+            thresholds: Thresholds::default(),
+        }
     }
 
     /// Takes in a scan finished at `now` (both operations, or only
@@ -180,29 +184,45 @@ impl Ledger {
         transitions
     }
 
-    /// Merges every last good ListDrRelations answer. A target whose
-    /// ListDrRelations never answered is a `query-failed` finding; one that
-    /// answered before and fails now is merged with its last answer (it is
-    /// stale, which its status says). The ListDrInfos answers are kept
-    /// beside the topology ([`Ledger::infos`]), as the other commands keep
-    /// theirs, until the topology merges health.
+    /// The thresholds over which an edge is `lagging` (`--max-lag-mb`,
+    /// `--max-delay-ms`).
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> Ledger {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// Merges every last good answer of both operations: the relations
+    /// make the graph, the ListDrInfos lists put health on its edges. A
+    /// (target, operation) that never answered is a `query-failed` finding
+    /// (naming the operation for ListDrInfos); one that answered before and
+    /// fails now is merged with its last answer (it is stale, which its
+    /// status says).
     pub fn merge(&self) -> Topology {
         let mut builder = Topology::builder();
+        builder
+            .max_lag_mb(self.thresholds.max_lag_mb)
+            .max_delay_ms(self.thresholds.max_delay_ms);
         for entry in self.entries.values() {
             match &entry.answer {
                 Some(Answer::Relations(capture)) => {
                     builder.capture(capture);
                 }
-                Some(Answer::Infos(_)) => {}
-                None if entry.seen && entry.status.operation == Operation::ListDrRelations => {
+                Some(Answer::Infos(capture)) => {
+                    builder.infos_capture(capture);
+                }
+                None if entry.seen => {
                     let message = entry
                         .status
                         .last_error
                         .clone()
                         .unwrap_or_else(|| "no answer yet".to_owned());
-                    builder.failed_target(entry.status.target.clone(), message);
+                    let target = entry.status.target.clone();
+                    match entry.status.operation {
+                        Operation::ListDrRelations => builder.failed_target(target, message),
+                        Operation::ListDrInfos => builder.failed_infos_target(target, message),
+                    };
                 }
-                _ => {}
+                None => {}
             }
         }
         builder.build()
@@ -210,7 +230,7 @@ impl Ledger {
 
     /// The last good ListDrInfos list of every target that has one (stale
     /// ones included: their status says so), sorted by target: what goes
-    /// to the topology with the relations once it merges health.
+    /// to the topology with the relations.
     pub fn infos(&self) -> Vec<&InfosCapture> {
         (self.entries.values())
             .filter_map(|e| match &e.answer {
