@@ -50,7 +50,9 @@ def expected_from_cytoscape():
     for e in data["edges"]:
         d = e["data"]
         assert d["id"] == f"{d['source']}->{d['target']}", d
-        edges[(d["source"], d["target"])] = {"status": d["status"], "cross_region": d["cross_region"]}
+        # Every edge attribute the export carries (status, cross_region, and
+        # the replication health ones), as the Cytoscape.js data states them.
+        edges[(d["source"], d["target"])] = {k: v for k, v in d.items() if k not in ("id", "source", "target")}
     return nodes, edges
 
 
