@@ -195,6 +195,8 @@ pub enum Command {
     Impact(ImpactArgs),
     /// Run a fake RDS + IAM endpoint on loopback, serving a fleet of captures
     FakeServer(FakeServerArgs),
+    /// Watch the fleet: scan every --interval and serve metrics and JSON over HTTP
+    Serve(ServeArgs),
     /// A tour: a built-in fake cloud, fetched, checked and drawn (no set-up needed)
     Demo,
     /// Print a shell completion script
@@ -486,6 +488,66 @@ pub struct FakeServerArgs {
     pub seed: u64,
 }
 
+/// `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Targets to watch.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Address to listen on (HOST:PORT, localhost:PORT, a port, or :PORT for every interface);
+    /// anything but loopback needs --web-config with TLS or basic auth, or --insecure-listen
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9871", value_parser = parse_serve_listen)]
+    pub listen: SocketAddr,
+
+    /// Time between two scans' starts (500ms, 30s, 5m; each wait is up to 10% shorter, at random)
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_interval)]
+    pub interval: Duration,
+
+    /// Prometheus exporter-toolkit web config: tls_server_config and basic_auth_users
+    #[arg(long, value_name = "FILE")]
+    pub web_config: Option<PathBuf>,
+
+    /// Allow a non-loopback --listen without TLS and basic auth
+    #[arg(long)]
+    pub insecure_listen: bool,
+}
+
+/// The shortest `--interval`.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(50);
+
+/// `--interval`: a duration such as `500ms`, `30s` or `5m`.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration such as 500ms, 30s or 5m ({e})"))?;
+    if duration < MIN_INTERVAL || duration > Duration::from_secs(86_400) {
+        return Err(format!("`{text}` must be from 50ms to 24h"));
+    }
+    Ok(duration)
+}
+
+/// `serve --listen`: `HOST:PORT` (any IP), `localhost:PORT`, a bare port
+/// (loopback), or `:PORT` (every IPv4 interface, as Go exporters read it).
+pub fn parse_serve_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::{IpAddr, Ipv4Addr};
+    let input = text.trim();
+    let port = |p: &str| {
+        p.parse::<u16>()
+            .map_err(|_| format!("`{text}`: the port is not a number from 0 to 65535"))
+    };
+    if let Ok(p) = input.parse::<u16>() {
+        Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), p))
+    } else if let Some(p) = input.strip_prefix("localhost:") {
+        Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port(p)?))
+    } else if let Some(p) = input.strip_prefix(':') {
+        Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port(p)?))
+    } else {
+        input.parse::<SocketAddr>().map_err(|_| {
+            format!("`{text}` is not HOST:PORT with an IP address (e.g. 127.0.0.1:9871, [::1]:9871, 0.0.0.0:9871)")
+        })
+    }
+}
+
 /// `completions`.
 #[derive(Debug, Clone, Args)]
 pub struct CompletionsArgs {
@@ -539,6 +601,43 @@ mod tests {
         };
         assert_eq!(check.fail_on, FailOn::Warning);
         assert_eq!(check.source.inputs.len(), 1);
+    }
+
+    #[test]
+    fn serve_durations_and_addresses() {
+        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_interval("5m"), Ok(Duration::from_secs(300)));
+        assert!(parse_interval("10ms").is_err());
+        assert!(parse_interval("soon").is_err());
+        assert_eq!(
+            parse_serve_listen("9871"),
+            Ok("127.0.0.1:9871".parse().unwrap())
+        );
+        assert_eq!(
+            parse_serve_listen("localhost:1"),
+            Ok("127.0.0.1:1".parse().unwrap())
+        );
+        assert_eq!(parse_serve_listen(":80"), Ok("0.0.0.0:80".parse().unwrap()));
+        assert_eq!(
+            parse_serve_listen("[::1]:9"),
+            Ok("[::1]:9".parse().unwrap())
+        );
+        assert!(parse_serve_listen("example.invalid:80").is_err());
+        let cli = Cli::try_parse_from([
+            "rds-dr",
+            "serve",
+            "--target",
+            "cn-north-4/0483b6b16e954cb88930a360d2c4e663",
+            "--interval",
+            "2s",
+        ])
+        .expect("parses");
+        let Command::Serve(serve) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(serve.interval, Duration::from_secs(2));
+        assert_eq!(serve.listen, "127.0.0.1:9871".parse().unwrap());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod logging;
 mod output;
 mod progress;
 mod runtime;
+mod serve;
 mod targets;
 mod time;
 
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Topology(args) => commands::topology::run(&args, &global),
         Command::Export(args) => commands::export::run(&args, &global),
         Command::Impact(args) => commands::impact::run(&args, &global),
+        Command::Serve(args) => commands::serve::run(&args, &global),
         Command::Demo => commands::demo::run(&global),
     }
 }

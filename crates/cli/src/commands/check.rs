@@ -1,6 +1,6 @@
 //! `rds-dr check INPUTS|TARGETS [--format text|json] [--fail-on ...]`.
 
-use rds_dr_topology::{Finding, Report, Severity, Summary};
+use rds_dr_topology::{Finding, Report, Severity, Summary, Topology};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -13,28 +13,32 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let gathered = crate::gather::gather(&args.source, global)?;
     let topology = &gathered.topology;
     let text = match args.format {
-        CheckFormat::Json => {
-            // `Report`'s JSON, without copying every finding first.
-            #[derive(Serialize)]
-            struct ReportRef<'a> {
-                summary: Summary,
-                findings: &'a [Finding],
-            }
-            let report = ReportRef {
-                summary: topology.summary(),
-                findings: topology.findings(),
-            };
-            let mut text = serde_json::to_string_pretty(&report)
-                .map_err(|e| CliError::Other(format!("cannot encode the report: {e}")))?;
-            text.push('\n');
-            text
-        }
+        CheckFormat::Json => json_document(topology)?,
         CheckFormat::Text => text_report(&topology.report()),
     };
     crate::output::stdout(&text)?;
     let outcome = outcome(topology.findings(), args.fail_on);
     gathered.end();
     Ok(outcome)
+}
+
+/// `check --format json`, as printed (with the final newline); `serve`'s
+/// `/api/v1/findings` sends the same bytes.
+pub fn json_document(topology: &Topology) -> Result<String, CliError> {
+    // `Report`'s JSON, without copying every finding first.
+    #[derive(Serialize)]
+    struct ReportRef<'a> {
+        summary: Summary,
+        findings: &'a [Finding],
+    }
+    let report = ReportRef {
+        summary: topology.summary(),
+        findings: topology.findings(),
+    };
+    let mut text = serde_json::to_string_pretty(&report)
+        .map_err(|e| CliError::Other(format!("cannot encode the report: {e}")))?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// Exit 1 when a finding is at or above the threshold.
@@ -115,7 +119,6 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rds_dr_topology::Topology;
 
     fn failed_report() -> Report {
         Topology::builder()

@@ -8,4 +8,5 @@ pub mod fake_server;
 pub mod fetch;
 pub mod impact;
 pub mod relations;
+pub mod serve;
 pub mod topology;

@@ -15,15 +15,19 @@ pub fn run(args: &TopologyArgs, global: &GlobalArgs) -> Result<Outcome, CliError
     let text = match args.format {
         TopologyFormat::Tree => render::tree(&topology.view()),
         TopologyFormat::Table => render::table(&topology.view()),
-        TopologyFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&to_json(topology))
-                .map_err(|e| CliError::Other(format!("cannot encode the topology: {e}")))?;
-            text.push('\n');
-            text
-        }
+        TopologyFormat::Json => json_document(topology)?,
     };
     crate::output::stdout_line(&text)?;
     Ok(gathered.finish(global))
+}
+
+/// `topology --format json`, as printed (with the final newline); `serve`'s
+/// `/api/v1/topology` sends the same bytes.
+pub fn json_document(topology: &Topology) -> Result<String, CliError> {
+    let mut text = serde_json::to_string_pretty(&to_json(topology))
+        .map_err(|e| CliError::Other(format!("cannot encode the topology: {e}")))?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// `{"summary", "nodes", "edges", "groups"}`: nodes and edges with the

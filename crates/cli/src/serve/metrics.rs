@@ -1,0 +1,492 @@
+//! The metrics of `/metrics`, every name as the contract's table has it,
+//! written from one published scan. Nothing here is kept between scans: a
+//! series for an edge, a primary or a target exists exactly while the scan
+//! it comes from has it.
+
+use rds_dr_topology::{Code, EdgeStatus, Role, Topology};
+
+use super::exposition::{Exposition, Format, Kind};
+use super::state::{SCAN_BUCKETS, ScanStats, Snapshot};
+
+/// Every edge health value, in the contract's order: `rds_dr_edges_by_health`
+/// reports each of them, 0 included.
+pub const HEALTH_VALUES: [&str; 6] = [
+    "healthy", "lagging", "broken", "failed", "building", "unknown",
+];
+
+/// What `rds_dr_replication_*` say about one edge whose replication state
+/// is known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replication<'a> {
+    /// The primary's id.
+    pub primary: &'a str,
+    /// The DR's id.
+    pub dr: &'a str,
+    /// The primary's region.
+    pub primary_region: &'a str,
+    /// The DR's region.
+    pub dr_region: &'a str,
+    /// `replica_state` normal.
+    pub up: bool,
+    /// Send lag in MB, when known.
+    pub send_lag_mb: Option<f64>,
+    /// Replay lag in MB, when known.
+    pub replay_lag_mb: Option<f64>,
+    /// Replay delay in ms, when known.
+    pub replay_delay_ms: Option<f64>,
+}
+
+/// Edges by health, in [`HEALTH_VALUES`] order. The topology does not know
+/// edge health yet (ListDrInfos is not merged), so every edge is `unknown`;
+/// when it does, this and [`replication`] are the two places to change.
+pub fn edges_by_health(topology: &Topology) -> [usize; HEALTH_VALUES.len()] {
+    let mut counts = [0; HEALTH_VALUES.len()];
+    counts[HEALTH_VALUES.len() - 1] = topology.edge_count();
+    counts
+}
+
+/// The edges whose replication state is known, sorted by (primary, DR):
+/// none until the topology merges ListDrInfos.
+pub fn replication(_topology: &Topology) -> Vec<Replication<'_>> {
+    Vec::new()
+}
+
+const MB: f64 = 1_048_576.0;
+
+/// The whole `/metrics` body for the last scan (`None`: no scan has
+/// finished yet, so only the process's own metrics).
+pub fn render(snapshot: Option<&Snapshot>, format: Format) -> String {
+    let edges = snapshot.map_or(0, |s| s.topology.edge_count());
+    // About 150 bytes a series; a primary, a DR and a few health series per edge.
+    let mut e = Exposition::with_capacity(format, 4096 + edges * 600);
+    e.family(
+        "rds_dr_build_info",
+        Kind::Gauge,
+        "The rds-dr build serving these metrics (always 1).",
+    );
+    e.sample(
+        "rds_dr_build_info",
+        &[("version", env!("CARGO_PKG_VERSION"))],
+        1.0,
+    );
+    let default_scans = ScanStats::default();
+    let scans = snapshot.map_or(&default_scans, |s| &s.scans);
+    e.family("rds_dr_scans_total", Kind::Counter, "Scans finished.");
+    e.sample("rds_dr_scans_total", &[], scans.count as f64);
+    e.family(
+        "rds_dr_scan_duration_seconds",
+        Kind::Histogram,
+        "Time a scan takes, from the first call to the published result.",
+    );
+    let buckets: Vec<(f64, u64)> = SCAN_BUCKETS
+        .iter()
+        .copied()
+        .zip(scans.buckets.iter().copied())
+        .collect();
+    e.histogram(
+        "rds_dr_scan_duration_seconds",
+        &buckets,
+        scans.sum_seconds,
+        scans.count,
+    );
+    if let Some(snapshot) = snapshot {
+        targets(&mut e, snapshot);
+        topology(&mut e, &snapshot.topology);
+        protection(&mut e, snapshot);
+    }
+    e.finish()
+}
+
+fn targets(e: &mut Exposition, snapshot: &Snapshot) {
+    e.family(
+        "rds_dr_target_up",
+        Kind::Gauge,
+        "1 if the last call of this operation for this target succeeded, else 0 (its last good answer is still used).",
+    );
+    for t in &snapshot.targets {
+        let labels = [
+            ("region", t.target.region.as_str()),
+            ("project_id", t.target.project_id.as_str()),
+            ("operation", t.operation.label()),
+        ];
+        e.sample("rds_dr_target_up", &labels, f64::from(u8::from(t.up)));
+    }
+    if snapshot.targets.iter().any(|t| t.last_success.is_some()) {
+        e.family(
+            "rds_dr_target_last_success_timestamp_seconds",
+            Kind::Gauge,
+            "Unix time of the last successful call of this operation for this target.",
+        );
+        for t in &snapshot.targets {
+            let Some(at) = t.last_success else { continue };
+            let seconds = at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| (d.as_millis() as f64) / 1000.0);
+            let labels = [
+                ("region", t.target.region.as_str()),
+                ("project_id", t.target.project_id.as_str()),
+                ("operation", t.operation.label()),
+            ];
+            e.sample(
+                "rds_dr_target_last_success_timestamp_seconds",
+                &labels,
+                seconds,
+            );
+        }
+    }
+}
+
+fn topology(e: &mut Exposition, topology: &Topology) {
+    let roles = [Role::Primary, Role::Dr, Role::Cascaded, Role::Standalone];
+    let mut by_role = [0usize; 4];
+    for node in topology.nodes() {
+        by_role[roles.iter().position(|r| *r == node.role).unwrap_or(3)] += 1;
+    }
+    e.family(
+        "rds_dr_instances",
+        Kind::Gauge,
+        "Instances by role in the merged topology.",
+    );
+    for (role, count) in roles.iter().zip(by_role) {
+        e.sample("rds_dr_instances", &[("role", role.as_str())], count as f64);
+    }
+
+    let statuses = [
+        EdgeStatus::Confirmed,
+        EdgeStatus::PrimaryOnly,
+        EdgeStatus::DrOnly,
+        EdgeStatus::Unverified,
+    ];
+    let mut by_status = [0usize; 4];
+    for edge in topology.edges() {
+        by_status[statuses.iter().position(|s| *s == edge.status).unwrap_or(3)] += 1;
+    }
+    e.family(
+        "rds_dr_edges",
+        Kind::Gauge,
+        "Primary -> DR edges by status (confirmed, primary-only, dr-only, unverified).",
+    );
+    for (status, count) in statuses.iter().zip(by_status) {
+        e.sample("rds_dr_edges", &[("status", status.as_str())], count as f64);
+    }
+
+    e.family(
+        "rds_dr_edges_by_health",
+        Kind::Gauge,
+        "Primary -> DR edges by replication health.",
+    );
+    for (health, count) in HEALTH_VALUES.iter().zip(edges_by_health(topology)) {
+        e.sample(
+            "rds_dr_edges_by_health",
+            &[("health", health)],
+            count as f64,
+        );
+    }
+
+    let mut by_code = [0usize; Code::ALL.len()];
+    for finding in topology.findings() {
+        if let Some(i) = Code::ALL.iter().position(|c| *c == finding.code) {
+            by_code[i] += 1;
+        }
+    }
+    e.family(
+        "rds_dr_findings",
+        Kind::Gauge,
+        "Findings of the last scan by code (as rds-dr check reports them).",
+    );
+    for (code, count) in Code::ALL.iter().zip(by_code) {
+        let labels = [
+            ("code", code.as_str()),
+            ("severity", code.severity().as_str()),
+        ];
+        e.sample("rds_dr_findings", &labels, count as f64);
+    }
+
+    replication_series(e, &replication(topology));
+}
+
+fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) {
+    if edges.is_empty() {
+        return;
+    }
+    fn labels<'a>(r: &Replication<'a>) -> [(&'static str, &'a str); 4] {
+        [
+            ("primary", r.primary),
+            ("dr", r.dr),
+            ("primary_region", r.primary_region),
+            ("dr_region", r.dr_region),
+        ]
+    }
+    e.family(
+        "rds_dr_replication_up",
+        Kind::Gauge,
+        "1 if the DR's replica_state is normal, 0 if abnormal (edges with a known state).",
+    );
+    for r in edges {
+        e.sample(
+            "rds_dr_replication_up",
+            &labels(r),
+            f64::from(u8::from(r.up)),
+        );
+    }
+    if edges
+        .iter()
+        .any(|r| r.send_lag_mb.is_some() || r.replay_lag_mb.is_some())
+    {
+        e.family(
+            "rds_dr_replication_lag_bytes",
+            Kind::Gauge,
+            "WAL the DR has not received (send) or not replayed (replay), in bytes.",
+        );
+        for r in edges {
+            for (kind, mb) in [("send", r.send_lag_mb), ("replay", r.replay_lag_mb)] {
+                if let Some(mb) = mb {
+                    let [a, b, c, d] = labels(r);
+                    e.sample(
+                        "rds_dr_replication_lag_bytes",
+                        &[a, b, c, d, ("kind", kind)],
+                        mb * MB,
+                    );
+                }
+            }
+        }
+    }
+    if edges.iter().any(|r| r.replay_delay_ms.is_some()) {
+        e.family(
+            "rds_dr_replication_replay_delay_seconds",
+            Kind::Gauge,
+            "Delay between receiving and replaying WAL on the DR, in seconds.",
+        );
+        for r in edges {
+            if let Some(ms) = r.replay_delay_ms {
+                e.sample(
+                    "rds_dr_replication_replay_delay_seconds",
+                    &labels(r),
+                    ms / 1000.0,
+                );
+            }
+        }
+    }
+}
+
+fn protection(e: &mut Exposition, snapshot: &Snapshot) {
+    let failures = &snapshot.failures;
+    if !failures.primaries.is_empty() {
+        e.family(
+            "rds_dr_primary_protected",
+            Kind::Gauge,
+            "1 if a DR outside the primary's region would survive that region's failure (as rds-dr impact says), else 0.",
+        );
+        for p in &failures.primaries {
+            let labels = [
+                ("primary", p.primary.as_str()),
+                ("region", p.region.as_str()),
+            ];
+            e.sample(
+                "rds_dr_primary_protected",
+                &labels,
+                f64::from(u8::from(p.protected)),
+            );
+        }
+    }
+    if !failures.unprotected.is_empty() {
+        e.family(
+            "rds_dr_region_failure_unprotected_primaries",
+            Kind::Gauge,
+            "Primaries left without a DR if this region alone failed (every region with a primary).",
+        );
+        for (region, count) in &failures.unprotected {
+            e.sample(
+                "rds_dr_region_failure_unprotected_primaries",
+                &[("region", region.as_str())],
+                *count as f64,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::state::{Ledger, Operation};
+    use rds_dr_model::Target;
+    use rds_dr_model::synth::{FleetSpec, generate};
+    use std::time::{Duration, SystemTime};
+
+    fn snapshot(primaries: usize) -> Snapshot {
+        let fleet = generate(&FleetSpec::new().seed(3).primaries(primaries));
+        let targets: Vec<Target> = fleet.captures.iter().map(|c| c.source.clone()).collect();
+        let mut ledger = Ledger::new(&targets, &[Operation::ListDrRelations]);
+        let report = rds_dr_api::fleet::FleetReport {
+            captures: fleet.captures,
+            failures: Vec::new(),
+        };
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_860_000_250);
+        ledger.record_relations(report, at);
+        let mut scans = ScanStats::default();
+        scans.observe(Duration::from_millis(300));
+        Snapshot::new(ledger.merge(), ledger.statuses(), scans, at)
+    }
+
+    /// The value of the sample `name{labels}` (labels as written).
+    fn value(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    #[test]
+    fn counts_match_the_topology() {
+        let s = snapshot(40);
+        let text = render(Some(&s), Format::Text);
+        let view = s.topology.view();
+        let confirmed = view
+            .edges
+            .iter()
+            .filter(|e| e.status == EdgeStatus::Confirmed)
+            .count();
+        assert_eq!(
+            value(&text, "rds_dr_edges{status=\"confirmed\"}"),
+            Some(confirmed as f64)
+        );
+        let primaries = view
+            .nodes
+            .iter()
+            .filter(|n| n.role == Role::Primary)
+            .count();
+        assert_eq!(
+            value(&text, "rds_dr_instances{role=\"primary\"}"),
+            Some(primaries as f64)
+        );
+        assert_eq!(
+            value(&text, "rds_dr_edges_by_health{health=\"unknown\"}"),
+            Some(view.edges.len() as f64)
+        );
+        assert_eq!(
+            value(&text, "rds_dr_edges_by_health{health=\"healthy\"}"),
+            Some(0.0)
+        );
+        for code in Code::ALL {
+            let n = s
+                .topology
+                .findings()
+                .iter()
+                .filter(|f| f.code == code)
+                .count();
+            let series = format!(
+                "rds_dr_findings{{code=\"{}\",severity=\"{}\"}}",
+                code.as_str(),
+                code.severity().as_str()
+            );
+            assert_eq!(value(&text, &series), Some(n as f64), "{series}");
+        }
+        let t = &s.targets[0];
+        let labels = format!(
+            "{{region=\"{}\",project_id=\"{}\",operation=\"list_dr_relations\"}}",
+            t.target.region, t.target.project_id
+        );
+        assert_eq!(
+            value(&text, &format!("rds_dr_target_up{labels}")),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(
+                &text,
+                &format!("rds_dr_target_last_success_timestamp_seconds{labels}")
+            ),
+            Some(1_795_860_000.25)
+        );
+        assert_eq!(value(&text, "rds_dr_scans_total"), Some(1.0));
+        assert_eq!(
+            value(&text, "rds_dr_scan_duration_seconds_bucket{le=\"0.5\"}"),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(&text, "rds_dr_scan_duration_seconds_bucket{le=\"0.25\"}"),
+            Some(0.0)
+        );
+        let protected = s.failures.primaries.iter().filter(|p| p.protected).count();
+        let written = text
+            .lines()
+            .filter(|l| l.starts_with("rds_dr_primary_protected{") && l.ends_with(" 1"))
+            .count();
+        assert_eq!(written, protected);
+        for (region, n) in &s.failures.unprotected {
+            let series =
+                format!("rds_dr_region_failure_unprotected_primaries{{region=\"{region}\"}}");
+            assert_eq!(value(&text, &series), Some(*n as f64));
+        }
+    }
+
+    #[test]
+    fn every_name_of_the_contract_and_nothing_else() {
+        let text = render(Some(&snapshot(10)), Format::Text);
+        let mut names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "rds_dr_build_info",
+                "rds_dr_edges",
+                "rds_dr_edges_by_health",
+                "rds_dr_findings",
+                "rds_dr_instances",
+                "rds_dr_primary_protected",
+                "rds_dr_region_failure_unprotected_primaries",
+                "rds_dr_scan_duration_seconds",
+                "rds_dr_scans_total",
+                "rds_dr_target_last_success_timestamp_seconds",
+                "rds_dr_target_up",
+            ]
+        );
+    }
+
+    #[test]
+    fn replication_series_have_base_units() {
+        let edges = [Replication {
+            primary: "p",
+            dr: "d",
+            primary_region: "r1",
+            dr_region: "r2",
+            up: false,
+            send_lag_mb: Some(2.0),
+            replay_lag_mb: None,
+            replay_delay_ms: Some(1500.0),
+        }];
+        let mut e = Exposition::new(Format::Text);
+        replication_series(&mut e, &edges);
+        let text = e.finish();
+        let labels = "primary=\"p\",dr=\"d\",primary_region=\"r1\",dr_region=\"r2\"";
+        assert_eq!(
+            value(&text, &format!("rds_dr_replication_up{{{labels}}}")),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(
+                &text,
+                &format!("rds_dr_replication_lag_bytes{{{labels},kind=\"send\"}}")
+            ),
+            Some(2_097_152.0)
+        );
+        assert!(!text.contains("kind=\"replay\""));
+        assert_eq!(
+            value(
+                &text,
+                &format!("rds_dr_replication_replay_delay_seconds{{{labels}}}")
+            ),
+            Some(1.5)
+        );
+    }
+
+    #[test]
+    fn before_the_first_scan_only_the_process_metrics() {
+        let text = render(None, Format::OpenMetrics("1.0.0"));
+        assert!(text.contains("rds_dr_build_info{version="));
+        assert!(text.contains("# TYPE rds_dr_scans counter\nrds_dr_scans_total 0\n"));
+        assert!(!text.contains("rds_dr_edges"));
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
