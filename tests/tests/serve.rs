@@ -1,0 +1,609 @@
+//! `rds-dr serve` against the fake cloud on 127.0.0.1: the JSON endpoints
+//! are the CLI's documents byte for byte, the metrics count what the
+//! topology holds, a dead fake leaves the data in place marked stale,
+//! SIGTERM exits 0, no secret leaks; TLS with a test CA, basic auth, the
+//! listen refusals, and oversized requests.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use rds_dr_fake::{Credentials, FakeCloud};
+use rds_dr_model::{Capture, Source};
+use rds_dr_tests::{
+    Fake, demo_fleet_dir, rds_dr, rds_dr_std, read_captures, stderr_of, stdout_of, target_args,
+};
+
+const AK: &str = "SERVETESTACCESSKEY01";
+const SK: &str = "serveTestSecretKeyThatMustNeverBePrinted7";
+const TOKEN: &str = "serveTestSecurityTokenThatMustNeverBePrinted";
+
+fn demo_captures() -> Vec<Capture> {
+    read_captures(&demo_fleet_dir())
+}
+
+fn sources(captures: &[Capture]) -> Vec<Source> {
+    captures.iter().map(|c| c.source.clone()).collect()
+}
+
+fn signed_fake(captures: Vec<Capture>) -> Fake {
+    Fake::start(
+        FakeCloud::builder()
+            .captures(captures)
+            .credentials(Credentials::new(AK, SK).with_security_token(TOKEN)),
+    )
+}
+
+/// `rds-dr serve` as a child: its URL from the first stdout line, its
+/// stderr in a file; killed on drop unless stopped.
+struct Serve {
+    child: Child,
+    url: String,
+    stderr: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Serve {
+    fn spawn(args: &[String]) -> Serve {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stderr = dir.path().join("stderr.log");
+        let mut child = rds_dr_std()
+            .arg("serve")
+            .args(args)
+            .env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("spawn rds-dr serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the first line");
+        let url = match line.trim().strip_prefix("listening on ") {
+            Some(url) => url.to_owned(),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "first line {line:?}; stderr: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                );
+            }
+        };
+        Serve {
+            child,
+            url,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit code (within 15 s).
+    fn terminate(&mut self) -> Option<i32> {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("serve did not stop within 15 s of SIGTERM");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+fn get(url: &str) -> (u16, String) {
+    let response = client().get(url).send().expect("GET");
+    let status = response.status().as_u16();
+    (status, response.text().expect("body"))
+}
+
+/// Polls `probe` every 50 ms until it is true (at most `secs` seconds).
+fn wait_for(secs: u64, what: &str, mut probe: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if probe() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// `name{labels}` -> value, from the text format.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            Some((series.to_owned(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+fn cli_stdout(url: &str, args: &[String]) -> String {
+    let output = rds_dr()
+        .args(args)
+        .args(["--endpoint", url, "--iam-endpoint", url, "--no-progress"])
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
+        .output()
+        .expect("runs");
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        stderr_of(&output)
+    );
+    stdout_of(&output)
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn documents_match_the_cli_metrics_match_the_fleet_and_stale_data_stays() {
+    let captures = demo_captures();
+    let targets = target_args(sources(&captures));
+    let mut fake = Some(signed_fake(captures));
+    let url = fake.as_ref().unwrap().url();
+    let mut serve_args = targets.clone();
+    serve_args.extend(args(&[
+        "--endpoint",
+        &url,
+        "--iam-endpoint",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "200ms",
+        "--retries",
+        "0",
+        "-vvv",
+    ]));
+    let mut serve = Serve::spawn(&serve_args);
+    assert!(serve.url.starts_with("http://127.0.0.1:"), "{}", serve.url);
+    wait_for(30, "/readyz 200", || {
+        get(&format!("{}/readyz", serve.url)).0 == 200
+    });
+    let mut bodies = Vec::new();
+
+    // The JSON documents are the CLI's, byte for byte.
+    let with = |extra: &[&str]| {
+        let mut a = args(extra);
+        a.extend(targets.iter().cloned());
+        a
+    };
+    let topology = get(&format!("{}/api/v1/topology", serve.url));
+    assert_eq!(topology.0, 200);
+    assert_eq!(
+        topology.1,
+        cli_stdout(&url, &with(&["topology", "--format", "json"]))
+    );
+    let findings = get(&format!("{}/api/v1/findings", serve.url));
+    assert_eq!(
+        findings.1,
+        cli_stdout(&url, &with(&["check", "--format", "json"]))
+    );
+    let impact = get(&format!(
+        "{}/api/v1/impact?fail_region=cn-north-4",
+        serve.url
+    ));
+    assert_eq!(impact.0, 200);
+    assert_eq!(
+        impact.1,
+        cli_stdout(
+            &url,
+            &with(&["impact", "--fail-region", "cn-north-4", "--format", "json"])
+        )
+    );
+    assert_eq!(get(&format!("{}/api/v1/impact", serve.url)).0, 400);
+    assert_eq!(
+        get(&format!(
+            "{}/api/v1/impact?fail_region=NOT%20A%20REGION",
+            serve.url
+        ))
+        .0,
+        400
+    );
+    assert_eq!(get(&format!("{}/nowhere", serve.url)).0, 404);
+    let (status, page) = get(&format!("{}/", serve.url));
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"metrics\""));
+    for path in ["/", "/metrics", "/api/v1/topology", "/healthz"] {
+        let status = client()
+            .post(format!("{}{path}", serve.url))
+            .body("x")
+            .send()
+            .expect("POST")
+            .status();
+        assert_eq!(status.as_u16(), 405, "POST {path}");
+        let status = client()
+            .delete(format!("{}{path}", serve.url))
+            .send()
+            .expect("DELETE")
+            .status();
+        assert_eq!(status.as_u16(), 405, "DELETE {path}");
+    }
+
+    // The metrics count what the topology holds.
+    let doc: serde_json::Value = serde_json::from_str(&topology.1).expect("JSON");
+    let report: serde_json::Value = serde_json::from_str(&findings.1).expect("JSON");
+    let (status, metrics) = get(&format!("{}/metrics", serve.url));
+    assert_eq!(status, 200);
+    let values = samples(&metrics);
+    for status in ["confirmed", "primary-only", "dr-only", "unverified"] {
+        let n = doc["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["status"] == status)
+            .count();
+        assert_eq!(
+            values[&format!("rds_dr_edges{{status=\"{status}\"}}")],
+            n as f64,
+            "{status}"
+        );
+    }
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for f in report["findings"].as_array().unwrap() {
+        *by_code
+            .entry(f["code"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert!(!by_code.is_empty());
+    for (code, n) in &by_code {
+        let series = values
+            .iter()
+            .find(|(k, _)| k.starts_with(&format!("rds_dr_findings{{code=\"{code}\",")))
+            .unwrap_or_else(|| panic!("no series for {code}"));
+        assert_eq!(*series.1, *n as f64, "{code}");
+    }
+    let up: Vec<f64> = values
+        .iter()
+        .filter(|(k, _)| k.starts_with("rds_dr_target_up{"))
+        .map(|(_, v)| *v)
+        .collect();
+    assert_eq!(up, vec![1.0; 5]);
+    assert!(values["rds_dr_scans_total"] >= 1.0);
+    bodies.extend([topology.1.clone(), findings.1, impact.1, metrics.clone()]);
+
+    // OpenMetrics when asked for.
+    let response = client()
+        .get(format!("{}/metrics", serve.url))
+        .header(
+            "Accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        )
+        .send()
+        .expect("GET");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text; version=1.0.0"),
+        "{content_type}"
+    );
+    let open_metrics = response.text().unwrap();
+    assert!(open_metrics.ends_with("# EOF\n"));
+    assert!(open_metrics.contains("# TYPE rds_dr_scans counter\n"));
+
+    // The fake dies: every target is down, and the data stays.
+    let before_edges: Vec<(String, f64)> = values
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("rds_dr_edges{"))
+        .collect();
+    drop(fake.take());
+    wait_for(30, "every target down", || {
+        let metrics = get(&format!("{}/metrics", serve.url)).1;
+        samples(&metrics)
+            .iter()
+            .filter(|(k, _)| k.starts_with("rds_dr_target_up{"))
+            .all(|(_, v)| *v == 0.0)
+    });
+    let (_, metrics) = get(&format!("{}/metrics", serve.url));
+    let after_edges: Vec<(String, f64)> = samples(&metrics)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("rds_dr_edges{"))
+        .collect();
+    assert_eq!(after_edges, before_edges);
+    assert_eq!(
+        get(&format!("{}/api/v1/topology", serve.url)).1,
+        topology.1,
+        "no instance or edge lost"
+    );
+    assert_eq!(get(&format!("{}/readyz", serve.url)).0, 200);
+    let (_, targets_doc) = get(&format!("{}/api/v1/targets", serve.url));
+    let targets_doc: serde_json::Value = serde_json::from_str(&targets_doc).unwrap();
+    for t in targets_doc["targets"].as_array().unwrap() {
+        assert_eq!(t["up"], false, "{t}");
+        assert_eq!(t["stale"], true, "{t}");
+        assert!(t["last_success"].is_string(), "{t}");
+    }
+    bodies.push(metrics);
+    bodies.push(targets_doc.to_string());
+
+    // SIGTERM: exit 0. No secret anywhere.
+    assert_eq!(serve.terminate(), Some(0), "{}", serve.stderr());
+    let stderr = serve.stderr();
+    assert!(stderr.contains("scan published"), "trace logs were written");
+    assert!(stderr.contains("target is down"), "{stderr}");
+    for text in bodies.iter().chain([&stderr]) {
+        assert!(!text.contains(SK), "the secret key leaked");
+        assert!(!text.contains(TOKEN), "the security token leaked");
+    }
+}
+
+/// One raw HTTP/1.1 exchange; the status code of the answer (None: the
+/// connection closed without one).
+fn raw_status(addr: &str, request: &[u8]) -> Option<u16> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // The server may answer and close before reading everything.
+    let _ = stream.write_all(request);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+}
+
+#[test]
+fn huge_header_or_path_is_a_clear_4xx_and_the_server_lives_on() {
+    let captures = demo_captures();
+    let fake = signed_fake(captures.clone());
+    let url = fake.url();
+    let mut serve_args = target_args(sources(&captures));
+    serve_args.extend(args(&[
+        "--endpoint",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "5s",
+    ]));
+    let serve = Serve::spawn(&serve_args);
+    let addr = serve.url.strip_prefix("http://").unwrap().to_owned();
+
+    let huge_header = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(200_000)
+    );
+    assert_eq!(raw_status(&addr, huge_header.as_bytes()), Some(431));
+    let long_path = format!(
+        "GET /{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "p".repeat(20_000)
+    );
+    assert_eq!(raw_status(&addr, long_path.as_bytes()), Some(414));
+    let many_headers: String = (0..500).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let many =
+        format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{many_headers}Connection: close\r\n\r\n");
+    let status = raw_status(&addr, many.as_bytes());
+    assert!(matches!(status, Some(400..=499)), "{status:?}");
+    assert_eq!(
+        raw_status(&addr, b"NONSENSE\r\n\r\n").map(|s| s / 100),
+        Some(4)
+    );
+    assert_eq!(
+        get(&format!("{}/healthz", serve.url)),
+        (200, "ok\n".to_owned())
+    );
+}
+
+struct Pki {
+    dir: tempfile::TempDir,
+    ca_pem: String,
+}
+
+/// A test CA and a server certificate for 127.0.0.1 and localhost signed
+/// by it, written as PEM files into a temporary directory.
+fn pki() -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "rds-dr test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("params");
+    let cert = params.signed_by(&key, &issuer).expect("server certificate");
+    std::fs::write(dir.path().join("server.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.path().join("server.key"), key.serialize_pem()).unwrap();
+    Pki {
+        dir,
+        ca_pem: ca_cert.pem(),
+    }
+}
+
+fn write_web_config(dir: &Path, text: &str) -> String {
+    let path = dir.join("web.yml");
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn tls_with_a_test_ca_and_basic_auth() {
+    let captures = demo_captures();
+    let fake = signed_fake(captures.clone());
+    let url = fake.url();
+    let pki = pki();
+    let password = "correct horse battery staple";
+    let hash = bcrypt::hash(password, 4).unwrap();
+    // Relative file names are read from the config file's directory.
+    let config = write_web_config(
+        pki.dir.path(),
+        &format!(
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: '{hash}'\n"
+        ),
+    );
+    let mut serve_args = target_args(sources(&captures));
+    serve_args.extend(args(&[
+        "--endpoint",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "5s",
+        "--web-config",
+        &config,
+    ]));
+    let serve = Serve::spawn(&serve_args);
+    assert!(serve.url.starts_with("https://127.0.0.1:"), "{}", serve.url);
+
+    let trusting = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .add_root_certificate(reqwest::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let metrics = format!("{}/metrics", serve.url);
+    let response = trusting
+        .get(&metrics)
+        .send()
+        .expect("TLS handshake with the test CA");
+    assert_eq!(response.status().as_u16(), 401);
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let wrong = trusting
+        .get(&metrics)
+        .basic_auth("prometheus", Some("wrong"))
+        .send()
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let nobody = trusting
+        .get(&metrics)
+        .basic_auth("nobody", Some(password))
+        .send()
+        .unwrap();
+    assert_eq!(nobody.status().as_u16(), 401);
+    for _ in 0..2 {
+        let right = trusting
+            .get(&metrics)
+            .basic_auth("prometheus", Some(password))
+            .send()
+            .unwrap();
+        assert_eq!(right.status().as_u16(), 200);
+        assert!(right.text().unwrap().contains("rds_dr_build_info"));
+    }
+    // A client that does not trust the test CA fails the handshake.
+    let error = client()
+        .get(&metrics)
+        .send()
+        .expect_err("untrusted certificate");
+    assert!(
+        format!("{error:?}").to_lowercase().contains("certificate"),
+        "{error:?}"
+    );
+    // Plain HTTP to the TLS port gets no HTTP answer, and the server lives on.
+    let addr = serve.url.strip_prefix("https://").unwrap();
+    assert_eq!(
+        raw_status(addr, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+        None
+    );
+    let right = trusting
+        .get(&metrics)
+        .basic_auth("prometheus", Some(password))
+        .send()
+        .unwrap();
+    assert_eq!(right.status().as_u16(), 200);
+    assert!(!serve.stderr().contains(password));
+}
+
+#[test]
+fn refusals_non_loopback_and_bad_web_configs() {
+    let target = "cn-north-4/0483b6b16e954cb88930a360d2c4e663";
+    let run = |extra: &[&str]| {
+        let output = rds_dr()
+            .args(["serve", "--target", target])
+            .args(extra)
+            .output()
+            .expect("runs");
+        (output.status.code(), stdout_of(&output), stderr_of(&output))
+    };
+    let (code, stdout, stderr) = run(&["--listen", "0.0.0.0:0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("not a loopback address") && stderr.contains("--insecure-listen"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["--listen", ":9871"]);
+    assert_eq!(code, Some(2), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let open = write_web_config(dir.path(), "# nothing\n");
+    let (code, _, stderr) = run(&["--listen", "0.0.0.0:0", "--web-config", &open]);
+    assert_eq!(
+        code,
+        Some(2),
+        "a web config without TLS or users does not protect: {stderr}"
+    );
+    let unknown = write_web_config(
+        dir.path(),
+        "tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suitez: []\n",
+    );
+    let (code, _, stderr) = run(&["--web-config", &unknown]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("cipher_suitez"), "{stderr}");
+    let missing = write_web_config(
+        dir.path(),
+        "tls_server_config:\n  cert_file: nope.crt\n  key_file: nope.key\n",
+    );
+    let (code, _, stderr) = run(&["--web-config", &missing]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("nope.crt"), "{stderr}");
+    let plain = write_web_config(dir.path(), "basic_auth_users:\n  admin: hunter2\n");
+    let (code, _, stderr) = run(&["--web-config", &plain]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("not a bcrypt hash") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(&["--interval", "1ms"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let output = rds_dr().args(["serve"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("nothing to watch"));
+}
