@@ -194,6 +194,7 @@ pub fn run(global: &GlobalArgs) -> Result<Outcome, CliError> {
         .take(2)
         .map(|r| format!("--region {r}"))
         .collect();
+    out.push_str("\nTo watch a fleet continuously for Prometheus: rds-dr serve TARGETS (metrics on http://127.0.0.1:9871/metrics; docs/monitoring.md).\n");
     section(&mut out, "Against Huawei Cloud");
     out.push_str(&format!(
         "  export HUAWEICLOUD_SDK_AK=<your AK> HUAWEICLOUD_SDK_SK=<your SK>\n  rds-dr check {} ...\n",
