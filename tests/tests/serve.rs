@@ -4,151 +4,18 @@
 //! SIGTERM exits 0, no secret leaks; TLS with a test CA, basic auth, the
 //! listen refusals, and oversized requests.
 
+mod serving;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use rds_dr_fake::{Credentials, FakeCloud};
-use rds_dr_model::{Capture, Source};
-use rds_dr_tests::{
-    Fake, demo_fleet_dir, rds_dr, rds_dr_std, read_captures, stderr_of, stdout_of, target_args,
+use rds_dr_tests::{rds_dr, stderr_of, stdout_of, target_args};
+use serving::{
+    AK, SK, Serve, TOKEN, args, client, demo_captures, get, samples, signed_fake, sources, wait_for,
 };
-
-const AK: &str = "SERVETESTACCESSKEY01";
-const SK: &str = "serveTestSecretKeyThatMustNeverBePrinted7";
-const TOKEN: &str = "serveTestSecurityTokenThatMustNeverBePrinted";
-
-fn demo_captures() -> Vec<Capture> {
-    read_captures(&demo_fleet_dir())
-}
-
-fn sources(captures: &[Capture]) -> Vec<Source> {
-    captures.iter().map(|c| c.source.clone()).collect()
-}
-
-fn signed_fake(captures: Vec<Capture>) -> Fake {
-    Fake::start(
-        FakeCloud::builder()
-            .captures(captures)
-            .credentials(Credentials::new(AK, SK).with_security_token(TOKEN)),
-    )
-}
-
-/// `rds-dr serve` as a child: its URL from the first stdout line, its
-/// stderr in a file; killed on drop unless stopped.
-struct Serve {
-    child: Child,
-    url: String,
-    stderr: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Serve {
-    fn spawn(args: &[String]) -> Serve {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let stderr = dir.path().join("stderr.log");
-        let mut child = rds_dr_std()
-            .arg("serve")
-            .args(args)
-            .env("HUAWEICLOUD_SDK_AK", AK)
-            .env("HUAWEICLOUD_SDK_SK", SK)
-            .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("spawn rds-dr serve");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the first line");
-        let url = match line.trim().strip_prefix("listening on ") {
-            Some(url) => url.to_owned(),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "first line {line:?}; stderr: {}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                );
-            }
-        };
-        Serve {
-            child,
-            url,
-            stderr,
-            _dir: dir,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// SIGTERM, then the exit code (within 15 s).
-    fn terminate(&mut self) -> Option<i32> {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("serve did not stop within 15 s of SIGTERM");
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client")
-}
-
-fn get(url: &str) -> (u16, String) {
-    let response = client().get(url).send().expect("GET");
-    let status = response.status().as_u16();
-    (status, response.text().expect("body"))
-}
-
-/// Polls `probe` every 50 ms until it is true (at most `secs` seconds).
-fn wait_for(secs: u64, what: &str, mut probe: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if probe() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-/// `name{labels}` -> value, from the text format.
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| {
-            let (series, value) = l.rsplit_once(' ')?;
-            Some((series.to_owned(), value.parse().ok()?))
-        })
-        .collect()
-}
 
 fn cli_stdout(url: &str, args: &[String]) -> String {
     let output = rds_dr()
@@ -165,10 +32,6 @@ fn cli_stdout(url: &str, args: &[String]) -> String {
         stderr_of(&output)
     );
     stdout_of(&output)
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[test]
