@@ -12,7 +12,8 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use rds_dr_tests::{rds_dr, stderr_of, stdout_of, target_args};
+use rds_dr_fake::{Credentials, FakeCloud};
+use rds_dr_tests::{Fake, rds_dr, stderr_of, stdout_of, target_args};
 use serving::{
     AK, SK, Serve, TOKEN, args, client, demo_captures, get, samples, signed_fake, sources, wait_for,
 };
@@ -469,4 +470,99 @@ fn refusals_non_loopback_and_bad_web_configs() {
     let output = rds_dr().args(["serve"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("nothing to watch"));
+}
+
+#[test]
+fn events_name_targets_going_down_and_up_and_what_changed() {
+    let captures = demo_captures();
+    let first = signed_fake(captures.clone());
+    let addr = first.running().local_addr();
+    let url = first.url();
+    let dir = tempfile::tempdir().unwrap();
+    let events_path = dir.path().join("events.jsonl");
+    let mut serve_args = target_args(sources(&captures));
+    serve_args.extend(args(&[
+        "--endpoint",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "200ms",
+        "--retries",
+        "0",
+        "--events",
+        &events_path.to_string_lossy(),
+    ]));
+    let mut serve = Serve::spawn(&serve_args);
+    wait_for(30, "ready", || {
+        get(&format!("{}/readyz", serve.url)).0 == 200
+    });
+    let events = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&events_path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+            .collect()
+    };
+    let count = |kind: &str| events().iter().filter(|e| e["kind"] == kind).count();
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(events().is_empty(), "nothing changed yet: {:?}", events());
+
+    // The fake goes away: every target goes down.
+    drop(first);
+    wait_for(30, "target-down for every target", || {
+        count("target-down") == captures.len()
+    });
+    // It comes back on the same address, with one project's answer emptied:
+    // every target comes back up, and the topology changes.
+    let mut changed = captures.clone();
+    let mut body = serde_json::to_value(&changed[0]).unwrap();
+    body["response"]["instance_dr_relations"] = serde_json::json!([]);
+    changed[0] = serde_json::from_value(body).unwrap();
+    let _second = Fake::start(
+        FakeCloud::builder()
+            .listen(addr)
+            .captures(changed)
+            .credentials(Credentials::new(AK, SK).with_security_token(TOKEN)),
+    );
+    wait_for(30, "target-up for every target", || {
+        count("target-up") == captures.len()
+    });
+    wait_for(30, "a change of the topology", || {
+        events().iter().any(|e| {
+            e["kind"].as_str().is_some_and(|k| {
+                k.starts_with("edge-") || k.starts_with("node-") || k.starts_with("finding-")
+            })
+        })
+    });
+    assert_eq!(serve.terminate(), Some(0), "{}", serve.stderr());
+    for event in events() {
+        assert!(
+            event["time"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{event}"
+        );
+        let kind = event["kind"].as_str().unwrap();
+        assert!(
+            [
+                "edge-added",
+                "edge-removed",
+                "edge-changed",
+                "node-added",
+                "node-removed",
+                "node-changed",
+                "finding-raised",
+                "finding-resolved",
+                "target-down",
+                "target-up"
+            ]
+            .contains(&kind),
+            "{event}"
+        );
+        if kind.starts_with("target-") {
+            assert_eq!(event["operation"], "list_dr_relations");
+            assert!(event["target"].as_str().unwrap().contains('/'));
+        }
+    }
+    let text = std::fs::read_to_string(&events_path).unwrap();
+    assert!(!text.contains(SK) && !text.contains(TOKEN));
 }

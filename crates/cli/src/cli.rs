@@ -504,6 +504,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_interval)]
     pub interval: Duration,
 
+    /// Append a JSON line per change between two scans to FILE (- for stdout)
+    #[arg(long, value_name = "FILE|-")]
+    pub events: Option<PathBuf>,
+
     /// Prometheus exporter-toolkit web config: tls_server_config and basic_auth_users
     #[arg(long, value_name = "FILE")]
     pub web_config: Option<PathBuf>,

@@ -1,10 +1,10 @@
-//! `rds-dr serve TARGETS [--listen ADDR] [--interval 60s] [--web-config FILE]`.
+//! `rds-dr serve TARGETS [--listen ADDR] [--interval 60s] [--events FILE|-] [--web-config FILE]`.
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::CliError;
 use crate::live::Live;
-use crate::serve::{Settings, WebConfig};
+use crate::serve::{Events, Settings, WebConfig};
 
 /// Checks the options (web config, listen address, credentials, targets),
 /// then serves until SIGTERM or SIGINT, and exits 0.
@@ -27,10 +27,12 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
     let mut global = global.clone();
     global.no_progress = true;
     let live = Live::new(&global)?;
+    let events = args.events.as_deref().map(Events::open).transpose()?;
     let settings = Settings {
         listen: args.listen,
         interval: args.interval,
         web,
+        events,
     };
     crate::runtime::build()?.block_on(async move {
         live.check_credentials().await?;

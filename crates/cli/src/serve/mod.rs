@@ -11,6 +11,7 @@
 //! waits on a scan and never sees half of one. The HTTP side ([`http`])
 //! reads whatever is published.
 
+mod events;
 mod exposition;
 mod http;
 mod metrics;
@@ -30,6 +31,7 @@ use crate::error::CliError;
 use crate::live::{Live, is_fatal};
 use state::{Ledger, Operation, ScanStats, Shared, Snapshot};
 
+pub use events::Events;
 pub use web_config::WebConfig;
 
 /// How serve runs.
@@ -40,6 +42,8 @@ pub struct Settings {
     pub interval: Duration,
     /// TLS and basic auth.
     pub web: Option<WebConfig>,
+    /// Where `--events` go.
+    pub events: Option<Events>,
 }
 
 /// Refuses a listen address other than loopback unless TLS or basic auth
@@ -85,7 +89,7 @@ pub async fn run(live: Live, targets: Vec<Target>, settings: Settings) -> Result
         Arc::new(live),
         targets,
         shared.clone(),
-        settings.interval,
+        (settings.interval, settings.events),
         stopped,
     ));
     http::serve(listener, tls, http::router(shared, users), stop_signal()).await;
@@ -130,13 +134,14 @@ fn jittered(interval: Duration, random: &impl RandomSource) -> Duration {
     interval.mul_f64(1.0 - 0.1 * share)
 }
 
-/// The scan loop: scans, merges off the async threads, publishes, waits;
-/// until `stop` turns true (a scan in progress is dropped then).
+/// The scan loop: scans, merges off the async threads, publishes, writes
+/// the events, waits; until `stop` turns true (a scan in progress is
+/// dropped then; the events of published scans are already flushed).
 async fn watch(
     live: Arc<Live>,
     targets: Vec<Target>,
     shared: Arc<Shared>,
-    interval: Duration,
+    (interval, mut events): (Duration, Option<Events>),
     mut stop: watch::Receiver<bool>,
 ) {
     let random = StdRandom::new();
@@ -187,10 +192,21 @@ async fn watch(
         stats.observe(started.elapsed());
         let snapshot = {
             let stats = stats.clone();
-            tokio::task::spawn_blocking(move || Snapshot::new(topology, statuses, stats, now)).await
+            let previous = events.is_some().then(|| shared.current()).flatten();
+            tokio::task::spawn_blocking(move || {
+                let snapshot = Snapshot::new(topology, statuses, stats, now);
+                let changes =
+                    previous.map(|p| rds_dr_topology::diff::diff(&p.topology, &snapshot.topology));
+                let lines = events::lines(now, &transitions, changes.as_ref());
+                (snapshot, lines)
+            })
+            .await
         };
         match snapshot {
-            Ok(snapshot) => {
+            Ok((snapshot, lines)) => {
+                if let Some(events) = &mut events {
+                    events.write(&lines);
+                }
                 tracing::info!(
                     scan = stats.count,
                     ok,
