@@ -333,8 +333,19 @@ impl Snapshot {
             Format::Text => &self.metrics_text,
             Format::OpenMetrics(_) => &self.metrics_openmetrics,
         };
-        cell.get_or_init(|| Bytes::from(super::metrics::render(Some(self), format)))
-            .clone()
+        cell.get_or_init(|| {
+            let started = std::time::Instant::now();
+            let text = super::metrics::render(Some(self), format);
+            tracing::debug!(
+                bytes = text.len(),
+                edges = self.topology.edge_count(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                openmetrics = matches!(format, Format::OpenMetrics(_)),
+                "encoded /metrics"
+            );
+            Bytes::from(text)
+        })
+        .clone()
     }
 }
 

@@ -1,0 +1,306 @@
+//! Figures for `rds-dr serve` (issue 14). A bench command (`harness =
+//! false`) that prints figures, against the fake cloud in this process on
+//! 127.0.0.1 and the release `rds-dr`:
+//!
+//! 1. `/metrics` on a fleet of about 10,000 edges, scanned every 100 ms: the
+//!    encode time of each new scan's exposition (serve logs it at debug
+//!    level: `encoded /metrics ... elapsed_us`), and the latency of 100
+//!    scrapes taken while it scans (p50, p99; each scrape nearly always
+//!    finds a new scan, so it pays the encoding), against 100 scrapes of a
+//!    serve that scans once an hour (the cached exposition).
+//! 2. Memory: a 2,000-primary fleet scanned every 100 ms; RSS (VmRSS) after
+//!    30 and after 300 scans (goal: within 10%).
+//!
+//! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
+//! `cargo build --release -p rds-dr-cli --bin rds-dr`.
+//!
+//! `cargo bench -p rds-dr-tests --bench serve_scale`
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use rds_dr_fake::FakeCloud;
+use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_tests::{Fake, target_args};
+
+fn release_bin() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("RDS_DR_RELEASE_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "rds-dr-cli",
+            "--bin",
+            "rds-dr",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(rds_dr_tests::workspace_root())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("run cargo build --release: {e}"))?;
+    if !output.status.success() {
+        return Err("cargo build --release -p rds-dr-cli failed".into());
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "rds-dr")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo did not report the rds-dr executable".into())
+}
+
+struct Serve {
+    child: Child,
+    url: String,
+    stderr: PathBuf,
+}
+
+impl Serve {
+    fn start(
+        bin: &Path,
+        fake_url: &str,
+        targets: &[String],
+        interval: &str,
+        dir: &Path,
+    ) -> Result<Serve, String> {
+        let stderr = dir.join(format!("serve-{interval}.log"));
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .args(targets)
+            .args([
+                "--endpoint",
+                fake_url,
+                "--listen",
+                "127.0.0.1:0",
+                "--interval",
+                interval,
+                "-vv",
+            ])
+            .env("HUAWEICLOUD_SDK_AK", "BENCHACCESSKEY")
+            .env("HUAWEICLOUD_SDK_SK", "bench-secret")
+            .env("HOME", dir)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).map_err(|e| e.to_string())?)
+            .spawn()
+            .map_err(|e| format!("start serve: {e}"))?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().ok_or("no stdout")?)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("first line {line:?}"))?
+            .to_owned();
+        Ok(Serve { child, url, stderr })
+    }
+
+    fn scans(&self, client: &reqwest::blocking::Client) -> u64 {
+        client
+            .get(format!("{}/api/v1/targets", self.url))
+            .send()
+            .ok()
+            .filter(|r| r.status().is_success())
+            .and_then(|r| r.text().ok())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["scans"].as_u64())
+            .unwrap_or(0)
+    }
+
+    fn wait_scans(
+        &self,
+        client: &reqwest::blocking::Client,
+        n: u64,
+        limit: Duration,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + limit;
+        while self.scans(client) < n {
+            if Instant::now() > deadline {
+                return Err(format!("fewer than {n} scans within {limit:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    fn rss_kib(&self) -> Result<u64, String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .map_err(|e| e.to_string())?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| "no VmRSS".to_owned())
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn scrapes(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    n: usize,
+) -> Result<(Vec<Duration>, usize), String> {
+    let mut times = Vec::with_capacity(n);
+    let mut bytes = 0;
+    for _ in 0..n {
+        let start = Instant::now();
+        let body = client
+            .get(format!("{url}/metrics"))
+            .send()
+            .and_then(|r| r.bytes())
+            .map_err(|e| e.to_string())?;
+        times.push(start.elapsed());
+        bytes = body.len();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    times.sort();
+    Ok((times, bytes))
+}
+
+fn run() -> Result<(), String> {
+    let bin = release_bin()?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+
+    // 1. /metrics on about 10,000 edges.
+    let fleet = generate(
+        &FleetSpec::new()
+            .seed(14)
+            .region_count(8)
+            .projects_per_region(2)
+            .primaries(5_000),
+    );
+    let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
+    let fake = Fake::start(FakeCloud::builder().captures(fleet.captures.clone()));
+    let scanning = Serve::start(&bin, &fake.url(), &targets, "100ms", dir.path())?;
+    scanning.wait_scans(&client, 3, Duration::from_secs(120))?;
+    let summary: serde_json::Value = client
+        .get(format!("{}/api/v1/findings", scanning.url))
+        .send()
+        .and_then(|r| r.text())
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))?;
+    let edges = summary["summary"]["edges"].as_u64().unwrap_or(0);
+    let before = scanning.scans(&client);
+    let (during, bytes) = scrapes(&client, &scanning.url, 100)?;
+    let scans_during = scanning.scans(&client) - before;
+    let log = std::fs::read_to_string(&scanning.stderr).map_err(|e| e.to_string())?;
+    let mut encode: Vec<Duration> = log
+        .lines()
+        .filter(|l| l.contains("encoded /metrics"))
+        .filter_map(|l| {
+            l.split("elapsed_us=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .map(Duration::from_micros)
+        .collect();
+    encode.sort();
+    drop(scanning);
+    let idle = Serve::start(&bin, &fake.url(), &targets, "1h", dir.path())?;
+    idle.wait_scans(&client, 1, Duration::from_secs(120))?;
+    let _ = scrapes(&client, &idle.url, 1)?;
+    let (cached, _) = scrapes(&client, &idle.url, 100)?;
+    drop(idle);
+    println!(
+        "serve_scale: /metrics of {edges} edges ({} captures), {bytes} bytes",
+        fleet.captures.len()
+    );
+    if !encode.is_empty() {
+        println!(
+            "  encode (serve's log, {} encodings): p50 {}, p99 {}, max {}",
+            encode.len(),
+            ms(percentile(&encode, 0.5)),
+            ms(percentile(&encode, 0.99)),
+            ms(*encode.last().unwrap())
+        );
+    }
+    println!(
+        "  100 scrapes while scanning every 100 ms ({scans_during} scans meanwhile): p50 {}, p99 {}",
+        ms(percentile(&during, 0.5)),
+        ms(percentile(&during, 0.99))
+    );
+    println!(
+        "  100 scrapes of a serve scanning once an hour (cached): p50 {}, p99 {}",
+        ms(percentile(&cached, 0.5)),
+        ms(percentile(&cached, 0.99))
+    );
+    drop(fake);
+
+    // 2. RSS after 30 and 300 scans of a 2,000-primary fleet every 100 ms.
+    let fleet = generate(
+        &FleetSpec::new()
+            .seed(15)
+            .region_count(8)
+            .projects_per_region(2)
+            .primaries(2_000),
+    );
+    let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
+    let fake = Fake::start(FakeCloud::builder().captures(fleet.captures));
+    let serve = Serve::start(&bin, &fake.url(), &targets, "100ms", dir.path())?;
+    serve.wait_scans(&client, 30, Duration::from_secs(300))?;
+    let rss_30 = serve.rss_kib()?;
+    let started = Instant::now();
+    serve.wait_scans(&client, 300, Duration::from_secs(900))?;
+    let rss_300 = serve.rss_kib()?;
+    let growth = (rss_300 as f64 - rss_30 as f64) / rss_30 as f64 * 100.0;
+    println!(
+        "serve_scale: 2,000 primaries every 100 ms: RSS {} KiB after 30 scans, {} KiB after 300 ({growth:+.1}%; 270 scans took {:.1} s)",
+        rss_30,
+        rss_300,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!(
+            "serve_scale: a bench command; run it with `cargo bench -p rds-dr-tests --bench serve_scale`"
+        );
+        return ExitCode::SUCCESS;
+    }
+    if args
+        .iter()
+        .any(|a| !a.starts_with('-') && !"serve_scale".contains(a.as_str()))
+    {
+        return ExitCode::SUCCESS;
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
