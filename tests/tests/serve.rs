@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use rds_dr_fake::{Credentials, FakeCloud};
+use rds_dr_fake::{Credentials, FakeCloud, Fault};
 use rds_dr_tests::{Fake, rds_dr, stderr_of, stdout_of, target_args};
 use serving::{
     AK, SK, Serve, TOKEN, args, client, demo_captures, get, samples, signed_fake, sources, wait_for,
@@ -226,6 +226,9 @@ fn documents_match_the_cli_metrics_match_the_fleet_and_stale_data_stays() {
     for text in bodies.iter().chain([&stderr]) {
         assert!(!text.contains(SK), "the secret key leaked");
         assert!(!text.contains(TOKEN), "the security token leaked");
+    }
+    for body in &bodies {
+        assert!(!body.contains(AK), "a response holds the access key");
     }
 }
 
@@ -565,4 +568,73 @@ fn events_name_targets_going_down_and_up_and_what_changed() {
     }
     let text = std::fs::read_to_string(&events_path).unwrap();
     assert!(!text.contains(SK) && !text.contains(TOKEN));
+}
+
+#[test]
+fn thirty_percent_faults_lose_nothing_and_readyz_stays_up() {
+    let captures = demo_captures();
+    // The reference: every target answering.
+    let clean = signed_fake(captures.clone());
+    let reference = cli_stdout(&clean.url(), &{
+        let mut a = args(&["topology", "--format", "json"]);
+        a.extend(target_args(sources(&captures)));
+        a
+    });
+    drop(clean);
+    let faulty = Fake::start(
+        FakeCloud::builder()
+            .captures(captures.clone())
+            .credentials(Credentials::new(AK, SK).with_security_token(TOKEN))
+            .fault_rate(0.3)
+            .faults(&[
+                Fault::TooManyRequests,
+                Fault::InternalError,
+                Fault::Unavailable,
+                Fault::Reset,
+                Fault::Truncate,
+            ])
+            .seed(14),
+    );
+    let url = faulty.url();
+    let mut serve_args = target_args(sources(&captures));
+    // No retries: a fault is a failed call, and the last good answer must cover it.
+    serve_args.extend(args(&[
+        "--endpoint",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "100ms",
+        "--retries",
+        "0",
+    ]));
+    let mut serve = Serve::spawn(&serve_args);
+    wait_for(60, "every target answered once", || {
+        let (status, body) = get(&format!("{}/api/v1/targets", serve.url));
+        status == 200
+            && serde_json::from_str::<serde_json::Value>(&body).is_ok_and(|doc| {
+                doc["targets"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().all(|t| t["last_success"].is_string()))
+            })
+    });
+    let mut saw_down = false;
+    for _ in 0..30 {
+        assert_eq!(get(&format!("{}/readyz", serve.url)).0, 200);
+        assert_eq!(
+            get(&format!("{}/api/v1/topology", serve.url)).1,
+            reference,
+            "nothing lost"
+        );
+        let metrics = get(&format!("{}/metrics", serve.url)).1;
+        saw_down |= samples(&metrics)
+            .iter()
+            .any(|(k, v)| k.starts_with("rds_dr_target_up{") && *v == 0.0);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        saw_down,
+        "with 30% faults and no retries, some target was down some time"
+    );
+    assert_eq!(serve.terminate(), Some(0), "{}", serve.stderr());
 }
