@@ -10,6 +10,10 @@
 //!    serve that scans once an hour (the cached exposition).
 //! 2. Memory: a 2,000-primary fleet scanned every 100 ms; RSS (VmRSS) after
 //!    30 and after 300 scans (goal: within 10%).
+//! 3. Cost of a scan: 1,000 targets, the mean of 10 of serve's scans (its
+//!    `rds_dr_scan_duration_seconds` histogram) against the best of three
+//!    `rds-dr check` wall times over the same targets (which also pays the
+//!    process start).
 //!
 //! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
 //! `cargo build --release -p rds-dr-cli --bin rds-dr`.
@@ -278,6 +282,74 @@ fn run() -> Result<(), String> {
         rss_30,
         rss_300,
         started.elapsed().as_secs_f64()
+    );
+    drop(serve);
+    drop(fake);
+
+    // 3. A scan of 1,000 targets against `check` of the same targets.
+    let fleet = generate(
+        &FleetSpec::new()
+            .seed(16)
+            .region_count(10)
+            .projects_per_region(100)
+            .primaries(3_000),
+    );
+    let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
+    let count = fleet.captures.len();
+    let fake = Fake::start(FakeCloud::builder().captures(fleet.captures));
+    let mut best_check = Duration::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let status = Command::new(&bin)
+            .arg("check")
+            .args(&targets)
+            .args([
+                "--endpoint",
+                &fake.url(),
+                "--format",
+                "json",
+                "--no-progress",
+                "--fail-on",
+                "never",
+            ])
+            .env("HUAWEICLOUD_SDK_AK", "BENCHACCESSKEY")
+            .env("HUAWEICLOUD_SDK_SK", "bench-secret")
+            .env("HOME", dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("check failed: {status}"));
+        }
+        best_check = best_check.min(start.elapsed());
+    }
+    let serve = Serve::start(&bin, &fake.url(), &targets, "100ms", dir.path())?;
+    let histogram = |client: &reqwest::blocking::Client| -> Result<(f64, f64), String> {
+        let text = client
+            .get(format!("{}/metrics", serve.url))
+            .send()
+            .and_then(|r| r.text())
+            .map_err(|e| e.to_string())?;
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        Ok((
+            value("rds_dr_scan_duration_seconds_sum"),
+            value("rds_dr_scan_duration_seconds_count"),
+        ))
+    };
+    serve.wait_scans(&client, 1, Duration::from_secs(300))?;
+    let (sum_1, count_1) = histogram(&client)?;
+    serve.wait_scans(&client, count_1 as u64 + 10, Duration::from_secs(600))?;
+    let (sum_n, count_n) = histogram(&client)?;
+    let mean = Duration::from_secs_f64((sum_n - sum_1) / (count_n - count_1));
+    println!(
+        "serve_scale: {count} targets: a serve scan takes {} on average ({} scans), `rds-dr check` {} (best of 3)",
+        ms(mean),
+        count_n - count_1,
+        ms(best_check)
     );
     Ok(())
 }
