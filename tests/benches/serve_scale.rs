@@ -67,11 +67,12 @@ struct Serve {
 }
 
 impl Serve {
+    /// `verbose`: `-vv`, for the encode times in the log.
     fn start(
         bin: &Path,
         fake_url: &str,
         targets: &[String],
-        interval: &str,
+        (interval, verbose): (&str, bool),
         dir: &Path,
     ) -> Result<Serve, String> {
         let stderr = dir.join(format!("serve-{interval}.log"));
@@ -85,8 +86,8 @@ impl Serve {
                 "127.0.0.1:0",
                 "--interval",
                 interval,
-                "-vv",
             ])
+            .args(verbose.then_some("-vv"))
             .env("HUAWEICLOUD_SDK_AK", "BENCHACCESSKEY")
             .env("HUAWEICLOUD_SDK_SK", "bench-secret")
             .env("HOME", dir)
@@ -198,11 +199,11 @@ fn run() -> Result<(), String> {
             .seed(14)
             .region_count(8)
             .projects_per_region(2)
-            .primaries(5_000),
+            .primaries(6_000),
     );
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
     let fake = Fake::start(FakeCloud::builder().captures(fleet.captures.clone()));
-    let scanning = Serve::start(&bin, &fake.url(), &targets, "100ms", dir.path())?;
+    let scanning = Serve::start(&bin, &fake.url(), &targets, ("100ms", true), dir.path())?;
     scanning.wait_scans(&client, 3, Duration::from_secs(120))?;
     let summary: serde_json::Value = client
         .get(format!("{}/api/v1/findings", scanning.url))
@@ -230,7 +231,7 @@ fn run() -> Result<(), String> {
         .collect();
     encode.sort();
     drop(scanning);
-    let idle = Serve::start(&bin, &fake.url(), &targets, "1h", dir.path())?;
+    let idle = Serve::start(&bin, &fake.url(), &targets, ("1h", false), dir.path())?;
     idle.wait_scans(&client, 1, Duration::from_secs(120))?;
     let _ = scrapes(&client, &idle.url, 1)?;
     let (cached, _) = scrapes(&client, &idle.url, 100)?;
@@ -270,17 +271,18 @@ fn run() -> Result<(), String> {
     );
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
     let fake = Fake::start(FakeCloud::builder().captures(fleet.captures));
-    let serve = Serve::start(&bin, &fake.url(), &targets, "100ms", dir.path())?;
-    serve.wait_scans(&client, 30, Duration::from_secs(300))?;
-    let rss_30 = serve.rss_kib()?;
+    let serve = Serve::start(&bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
     let started = Instant::now();
-    serve.wait_scans(&client, 300, Duration::from_secs(900))?;
-    let rss_300 = serve.rss_kib()?;
-    let growth = (rss_300 as f64 - rss_30 as f64) / rss_30 as f64 * 100.0;
+    let mut rss = Vec::new();
+    for scans in [30, 100, 200, 300, 600] {
+        serve.wait_scans(&client, scans, Duration::from_secs(900))?;
+        rss.push((scans, serve.rss_kib()?));
+    }
+    let growth = (rss[3].1 as f64 - rss[0].1 as f64) / rss[0].1 as f64 * 100.0;
+    let trend: Vec<String> = rss.iter().map(|(n, kib)| format!("{n}: {kib}")).collect();
     println!(
-        "serve_scale: 2,000 primaries every 100 ms: RSS {} KiB after 30 scans, {} KiB after 300 ({growth:+.1}%; 270 scans took {:.1} s)",
-        rss_30,
-        rss_300,
+        "serve_scale: 2,000 primaries every 100 ms: RSS KiB after N scans {} ({growth:+.1}% from 30 to 300; {:.1} s)",
+        trend.join(", "),
         started.elapsed().as_secs_f64()
     );
     drop(serve);
@@ -323,7 +325,7 @@ fn run() -> Result<(), String> {
         }
         best_check = best_check.min(start.elapsed());
     }
-    let serve = Serve::start(&bin, &fake.url(), &targets, "100ms", dir.path())?;
+    let serve = Serve::start(&bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
     let histogram = |client: &reqwest::blocking::Client| -> Result<(f64, f64), String> {
         let text = client
             .get(format!("{}/metrics", serve.url))
