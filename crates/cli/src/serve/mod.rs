@@ -128,6 +128,18 @@ async fn stop_signal() {
     }
 }
 
+/// Returns freed heap memory to the OS. `main` raised glibc's trim
+/// threshold for the one-shot commands (freed memory is kept for reuse); a
+/// server that scans every few seconds must not keep each scan's garbage.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory at the top of glibc's
+    // heaps to the OS; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The wait before the next scan: `interval` less up to 10%, at random.
 fn jittered(interval: Duration, random: &impl RandomSource) -> Duration {
     let share = (random.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
@@ -218,6 +230,10 @@ async fn watch(
                     "scan published"
                 );
                 shared.publish(snapshot);
+                // The scan before is freed now (unless a response still
+                // reads it): hand its memory back, so that a long-running
+                // serve stays at the size of one or two scans.
+                let _ = tokio::task::spawn_blocking(release_free_memory).await;
             }
             Err(error) => {
                 tracing::error!(%error, "analysing this scan failed; the last result stays")
