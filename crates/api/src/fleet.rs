@@ -154,6 +154,40 @@ pub struct FleetReport {
 }
 
 impl FleetReport {
+    /// Adds one target's result: each operation's capture, or its failure.
+    /// [`FleetReport::sort`] puts the lists in their documented order after
+    /// the last one.
+    pub fn record(&mut self, result: TargetResult) {
+        let target = result.target;
+        match result.relations {
+            Ok(capture) => self.captures.push(capture),
+            Err(error) => self.failures.push(TargetFailure {
+                target: target.clone(),
+                error,
+                operation: Operation::ListDrRelations,
+            }),
+        }
+        match result.infos {
+            Some(Ok(capture)) => self.infos.push(capture),
+            Some(Err(error)) => self.failures.push(TargetFailure {
+                target,
+                error,
+                operation: Operation::ListDrInfos,
+            }),
+            None => {}
+        }
+    }
+
+    /// Sorts the captures by source and the failures by (target,
+    /// operation), so the report does not depend on which target finished
+    /// first.
+    pub fn sort(&mut self) {
+        self.captures.sort_by(|a, b| a.source.cmp(&b.source));
+        self.infos.sort_by(|a, b| a.source.cmp(&b.source));
+        self.failures
+            .sort_by(|a, b| (&a.target, a.operation).cmp(&(&b.target, b.operation)));
+    }
+
     /// Distinct targets scanned.
     pub fn total(&self) -> usize {
         let targets: BTreeSet<&Target> = self
@@ -239,31 +273,10 @@ pub async fn scan<A: DrRelationsApi>(
     let mut report = FleetReport::default();
     scan_each(api, targets, options, config, |p, result| {
         progress(p);
-        let target = result.target;
-        match result.relations {
-            Ok(capture) => report.captures.push(capture),
-            Err(error) => report.failures.push(TargetFailure {
-                target: target.clone(),
-                error,
-                operation: Operation::ListDrRelations,
-            }),
-        }
-        match result.infos {
-            Some(Ok(capture)) => report.infos.push(capture),
-            Some(Err(error)) => report.failures.push(TargetFailure {
-                target,
-                error,
-                operation: Operation::ListDrInfos,
-            }),
-            None => {}
-        }
+        report.record(result);
     })
     .await;
-    report.captures.sort_by(|a, b| a.source.cmp(&b.source));
-    report.infos.sort_by(|a, b| a.source.cmp(&b.source));
-    report
-        .failures
-        .sort_by(|a, b| (&a.target, a.operation).cmp(&(&b.target, b.operation)));
+    report.sort();
     report
 }
 

@@ -180,34 +180,13 @@ impl Live {
         let mut report = FleetReport::default();
         let mut bodies = HashMap::new();
         self.scan_each(targets, keep_bodies, |result, raw| {
-            let target = result.target.clone();
             if let Some(body) = raw.relations {
-                bodies.insert(target.clone(), body);
+                bodies.insert(result.target.clone(), body);
             }
-            match result.relations {
-                Ok(capture) => report.captures.push(capture),
-                Err(error) => report.failures.push(TargetFailure {
-                    target: target.clone(),
-                    error,
-                    operation: Operation::ListDrRelations,
-                }),
-            }
-            match result.infos {
-                Some(Ok(capture)) => report.infos.push(capture),
-                Some(Err(error)) => report.failures.push(TargetFailure {
-                    target,
-                    error,
-                    operation: Operation::ListDrInfos,
-                }),
-                None => {}
-            }
+            report.record(result);
         })
         .await;
-        report.captures.sort_by(|a, b| a.source.cmp(&b.source));
-        report.infos.sort_by(|a, b| a.source.cmp(&b.source));
-        report
-            .failures
-            .sort_by(|a, b| (&a.target, a.operation).cmp(&(&b.target, b.operation)));
+        report.sort();
         (report, bodies)
     }
 
