@@ -25,6 +25,54 @@ pub fn stdout_line(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// The records of an API answer as a terminal table: a header line and a
+/// line per row, columns two spaces apart and measured in terminal cells
+/// (`unicode-width`, so CJK text keeps them aligned), trailing blanks
+/// trimmed; `empty` stands on its own line when there is no row.
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]], empty: &str) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut widths = header.map(UnicodeWidthStr::width);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    let header = header.map(str::to_owned);
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(widths) {
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.width() + 2));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if rows.is_empty() {
+        out.push_str(empty);
+        out.push('\n');
+    }
+    out
+}
+
+/// The same records as tab-separated values: a header of lower-case
+/// names (`instance_id`), then a line per row, tabs and line breaks inside
+/// a cell turned into spaces.
+pub fn tsv<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let clean = |cell: &str| cell.replace(['\t', '\n', '\r'], " ");
+    let mut out = header
+        .iter()
+        .map(|h| h.to_lowercase().replace(' ', "_"))
+        .collect::<Vec<_>>()
+        .join("\t");
+    out.push('\n');
+    for row in rows {
+        out.push_str(&row.iter().map(|c| clean(c)).collect::<Vec<_>>().join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// (`tempfile`), renamed into place, so a reader never sees half a file. On
 /// failure the temporary file is removed. The file gets the permissions a
@@ -49,6 +97,30 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_columns_line_up_in_terminal_cells() {
+        let rows = [
+            ["华南-广州".to_owned(), "x".to_owned()],
+            ["ab".to_owned(), "y".to_owned()],
+        ];
+        let text = table(["NAME", "ID"], &rows, "(none)");
+        // The second column starts at the same terminal cell on every line:
+        // "华南-广州" is 9 cells wide (5 characters).
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|l| {
+                let (first, _) = l.rsplit_once(' ').unwrap();
+                unicode_width::UnicodeWidthStr::width(first) + 1
+            })
+            .collect();
+        assert_eq!(starts, [11, 11, 11], "{text}");
+        assert_eq!(table(["A"], &[], "(none)"), "A\n(none)\n");
+        assert_eq!(
+            tsv(["INSTANCE ID"], &[["a\tb".to_owned()]]),
+            "instance_id\na b\n"
+        );
+    }
 
     #[test]
     fn write_file_replaces_atomically() {

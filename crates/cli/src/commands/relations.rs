@@ -116,43 +116,11 @@ fn peer_row(id: &str, role: &str, peer: &Lenient<DrPeer>) -> [String; 6] {
 }
 
 fn table(response: &ListDrRelationsResponse) -> String {
-    let rows = rows(response);
-    let mut widths = HEADER.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let header = HEADER.map(str::to_owned);
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    if rows.is_empty() {
-        out.push_str("(no DR relations)\n");
-    }
-    out
+    crate::output::table(HEADER, &rows(response), "(no DR relations)")
 }
 
 fn tsv(response: &ListDrRelationsResponse) -> String {
-    let clean = |cell: &str| cell.replace(['\t', '\n', '\r'], " ");
-    let mut out = HEADER
-        .iter()
-        .map(|h| h.to_lowercase().replace(' ', "_"))
-        .collect::<Vec<_>>()
-        .join("\t");
-    out.push('\n');
-    for row in rows(response) {
-        out.push_str(&row.iter().map(|c| clean(c)).collect::<Vec<_>>().join("\t"));
-        out.push('\n');
-    }
-    out
+    crate::output::tsv(HEADER, &rows(response))
 }
 
 #[cfg(test)]
