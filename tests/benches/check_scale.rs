@@ -46,38 +46,6 @@ const RUNS: usize = 9;
 mod bench_fleet;
 use bench_fleet::spec;
 
-/// The release `rds-dr`, built if needed.
-pub(crate) fn release_bin() -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os("RDS_DR_RELEASE_BIN") {
-        return Ok(PathBuf::from(path));
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "rds-dr-cli",
-            "--bin",
-            "rds-dr",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(rds_dr_tests::workspace_root())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("run cargo build --release: {e}"))?;
-    if !output.status.success() {
-        return Err("cargo build --release -p rds-dr-cli failed".into());
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "rds-dr")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo did not report the rds-dr executable".into())
-}
-
 /// Writes one envelope file per capture; returns the files and total bytes.
 pub(crate) fn write_fleet(dir: &Path) -> Result<(Vec<PathBuf>, usize, usize, usize), String> {
     let fleet = generate(&spec());
@@ -278,7 +246,7 @@ fn run() -> Result<(), String> {
 
     // The floor and `check` in turn, so that both see the same machine
     // (a shared one's speed drifts by tens of percent within a minute).
-    let bin = release_bin()?;
+    let bin = rds_dr_tests::release_bin()?;
     let mut read_parse = Duration::MAX;
     let mut best: Option<CliRun> = None;
     let mut peak = None;

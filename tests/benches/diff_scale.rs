@@ -84,7 +84,7 @@ fn run() -> Result<(), String> {
         total as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
-    let bin = check_scale::release_bin()?;
+    let bin = rds_dr_tests::release_bin()?;
     let (old, new) = (
         old_dir.path().to_str().ok_or("UTF-8 path")?,
         new_dir.path().to_str().ok_or("UTF-8 path")?,

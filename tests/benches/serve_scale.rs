@@ -30,37 +30,6 @@ use rds_dr_fake::FakeCloud;
 use rds_dr_model::synth::{FleetSpec, generate};
 use rds_dr_tests::{Fake, target_args};
 
-fn release_bin() -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os("RDS_DR_RELEASE_BIN") {
-        return Ok(PathBuf::from(path));
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "rds-dr-cli",
-            "--bin",
-            "rds-dr",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(rds_dr_tests::workspace_root())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("run cargo build --release: {e}"))?;
-    if !output.status.success() {
-        return Err("cargo build --release -p rds-dr-cli failed".into());
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "rds-dr")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo did not report the rds-dr executable".into())
-}
-
 struct Serve {
     child: Child,
     url: String,
@@ -186,7 +155,7 @@ fn scrapes(
 }
 
 fn run() -> Result<(), String> {
-    let bin = release_bin()?;
+    let bin = rds_dr_tests::release_bin()?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let client = reqwest::blocking::Client::builder()
         .no_proxy()

@@ -36,59 +36,78 @@ pub fn demo_fleet_dir() -> PathBuf {
     workspace_root().join("crates/cli/demo-fleet")
 }
 
-/// The path of the `rds-dr` binary, built if needed.
+/// The path of the `rds-dr` binary, built if needed (`RDS_DR_BIN` names a
+/// ready one).
 pub fn rds_dr_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Some(path) = std::env::var_os("RDS_DR_BIN") {
             return PathBuf::from(path);
         }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut command = StdCommand::new(cargo);
-        // The variables cargo sets for this test crate would look like a
-        // changed environment to build scripts that track them (ring tracks
-        // CARGO_MANIFEST_DIR) and force a rebuild: leave them out.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if [
-                "CARGO_MANIFEST_",
-                "CARGO_PKG_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_RUSTC_CURRENT_DIR",
-            ]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            {
-                command.env_remove(name.as_ref());
-            }
-        }
-        let output = command
-            .args([
-                "build",
-                "--quiet",
-                "--locked",
-                "-p",
-                "rds-dr-cli",
-                "--bin",
-                "rds-dr",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(workspace_root())
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build for rds-dr");
-        assert!(output.status.success(), "cargo build -p rds-dr-cli failed");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        stdout
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "rds-dr")
-            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported the rds-dr executable")
+        build_rds_dr("--profile=dev").expect("build rds-dr")
     })
+}
+
+/// The release `rds-dr` the bench commands measure: `RDS_DR_RELEASE_BIN`
+/// when set, else built with `cargo build --release`.
+pub fn release_bin() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("RDS_DR_RELEASE_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    build_rds_dr("--release")
+}
+
+/// Builds `rds-dr` with cargo in `profile` (`--profile=dev`, `--release`)
+/// and returns the executable cargo reports.
+fn build_rds_dr(profile: &str) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = StdCommand::new(cargo);
+    // The variables cargo sets for this test crate would look like a
+    // changed environment to build scripts that track them (ring tracks
+    // CARGO_MANIFEST_DIR) and force a rebuild: leave them out.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if [
+            "CARGO_MANIFEST_",
+            "CARGO_PKG_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_RUSTC_CURRENT_DIR",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let output = command
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            profile,
+            "-p",
+            "rds-dr-cli",
+            "--bin",
+            "rds-dr",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(workspace_root())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("run cargo build {profile} -p rds-dr-cli: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo build {profile} -p rds-dr-cli failed"));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "rds-dr")
+        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo did not report the rds-dr executable".to_owned())
 }
 
 /// An empty directory used as `HOME` for every command of this process.
