@@ -1,21 +1,26 @@
 //! Figures for `rds-dr serve` (issue 14). A bench command (`harness =
 //! false`) that prints figures, against the fake cloud in this process on
-//! 127.0.0.1 and the release `rds-dr`:
+//! 127.0.0.1 and the release `rds-dr`. The fake serves both operations for
+//! every target, ListDrRelations and ListDrInfos (one record per edge, a
+//! few of each health defect), so serve scans with health as it does by
+//! default.
 //!
-//! 1. `/metrics` on a fleet of about 10,000 edges, scanned every 100 ms: the
-//!    encode time of each new scan's exposition (serve logs it at debug
-//!    level: `encoded /metrics ... elapsed_us`), and the latency of 100
-//!    scrapes taken while it scans (p50, p99; each scrape nearly always
+//! 1. `metrics`: `/metrics` on a fleet of about 10,000 edges, scanned every
+//!    100 ms: the encode time of each new scan's exposition (serve logs it
+//!    at debug level: `encoded /metrics ... elapsed_us`), and the latency of
+//!    100 scrapes taken while it scans (p50, p99; each scrape nearly always
 //!    finds a new scan, so it pays the encoding), against 100 scrapes of a
 //!    serve that scans once an hour (the cached exposition).
-//! 2. Memory: a 2,000-primary fleet scanned every 100 ms; peak RSS (VmRSS,
-//!    sampled every 10 ms for a second) after 30, 100, 200, 300 and 600
-//!    scans (goal: 300 within 10% of 30).
-//! 3. Cost of a scan: 1,000 targets, the mean of 10 of serve's scans (its
-//!    `rds_dr_scan_duration_seconds` histogram) against the best of three
-//!    `rds-dr check` wall times over the same targets (which also pays the
-//!    process start).
+//! 2. `memory`: a 2,000-primary fleet scanned every 100 ms; peak RSS
+//!    (VmRSS, sampled every 10 ms for a second) after 30, 100, 300, 600 and
+//!    1,000 scans (`RDS_DR_BENCH_SERVE_SCANS=30,300` to choose; the goal:
+//!    300 within 10% of 30).
+//! 3. `scan`: cost of a scan: 1,000 targets, the mean of 10 of serve's scans
+//!    (its `rds_dr_scan_duration_seconds` histogram) against the best of
+//!    three `rds-dr check` wall times over the same targets (which also
+//!    pays the process start).
 //!
+//! `RDS_DR_BENCH_SERVE_PARTS=memory` (comma-separated) runs only some parts.
 //! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
 //! `cargo build --release -p rds-dr-cli --bin rds-dr`.
 //!
@@ -26,8 +31,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use rds_dr_fake::FakeCloud;
-use rds_dr_model::synth::{FleetSpec, generate};
+use rds_dr_fake::{FakeCloud, FakeCloudBuilder};
+use rds_dr_model::synth::{Fleet, FleetSpec, HealthSpec, generate, health};
 use rds_dr_tests::{Fake, target_args};
 
 struct Serve {
@@ -45,7 +50,12 @@ impl Serve {
         (interval, verbose): (&str, bool),
         dir: &Path,
     ) -> Result<Serve, String> {
-        let stderr = dir.join(format!("serve-{interval}.log"));
+        // `RDS_DR_BENCH_SERVE_LOGS=DIR` keeps serve's logs there.
+        let logs = std::env::var_os("RDS_DR_BENCH_SERVE_LOGS").map(PathBuf::from);
+        let stderr = logs
+            .as_deref()
+            .unwrap_or(dir)
+            .join(format!("serve-{}-{interval}.log", targets.len()));
         let mut child = Command::new(bin)
             .arg("serve")
             .args(targets)
@@ -123,6 +133,19 @@ impl Drop for Serve {
     }
 }
 
+/// The fake cloud for `fleet`, serving its ListDrRelations captures and
+/// ListDrInfos records for every edge (a few of each health defect, so that
+/// every `rds_dr_replication_*` family and health value appears), as a real
+/// fleet with health does: serve calls both operations for every target.
+fn fake_of(fleet: &Fleet) -> (FakeCloudBuilder, usize) {
+    let infos = health(fleet, &HealthSpec::new().seed(14).every_defect(3));
+    let records = infos.record_count();
+    let builder = FakeCloud::builder()
+        .captures(fleet.captures.clone())
+        .infos(infos.captures);
+    (builder, records)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -154,16 +177,41 @@ fn scrapes(
     Ok((times, bytes))
 }
 
-fn run() -> Result<(), String> {
-    let bin = rds_dr_tests::release_bin()?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let client = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| e.to_string())?;
+/// What every part of the bench uses: the binary, a scratch directory and
+/// an HTTP client.
+struct Bench {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    client: reqwest::blocking::Client,
+}
 
-    // 1. /metrics on about 10,000 edges.
+fn run() -> Result<(), String> {
+    let bench = Bench {
+        bin: rds_dr_tests::release_bin()?,
+        dir: tempfile::tempdir().map_err(|e| e.to_string())?,
+        client: reqwest::blocking::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?,
+    };
+    // `RDS_DR_BENCH_SERVE_PARTS=metrics,memory,scan` (the default: all).
+    let parts = std::env::var("RDS_DR_BENCH_SERVE_PARTS")
+        .unwrap_or_else(|_| "metrics,memory,scan".to_owned());
+    for part in parts.split(',').map(str::trim) {
+        match part {
+            "metrics" => metrics(&bench)?,
+            "memory" => memory(&bench)?,
+            "scan" => scan_cost(&bench)?,
+            other => return Err(format!("unknown part {other:?} (metrics, memory, scan)")),
+        }
+    }
+    Ok(())
+}
+
+/// 1. `/metrics` on about 10,000 edges.
+fn metrics(bench: &Bench) -> Result<(), String> {
+    let Bench { bin, dir, client } = bench;
     let fleet = generate(
         &FleetSpec::new()
             .seed(14)
@@ -172,9 +220,10 @@ fn run() -> Result<(), String> {
             .primaries(6_000),
     );
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
-    let fake = Fake::start(FakeCloud::builder().captures(fleet.captures.clone()));
-    let scanning = Serve::start(&bin, &fake.url(), &targets, ("100ms", true), dir.path())?;
-    scanning.wait_scans(&client, 3, Duration::from_secs(120))?;
+    let (builder, infos) = fake_of(&fleet);
+    let fake = Fake::start(builder);
+    let scanning = Serve::start(bin, &fake.url(), &targets, ("100ms", true), dir.path())?;
+    scanning.wait_scans(client, 3, Duration::from_secs(120))?;
     let summary: serde_json::Value = client
         .get(format!("{}/api/v1/findings", scanning.url))
         .send()
@@ -182,9 +231,9 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))?;
     let edges = summary["summary"]["edges"].as_u64().unwrap_or(0);
-    let before = scanning.scans(&client);
-    let (during, bytes) = scrapes(&client, &scanning.url, 100)?;
-    let scans_during = scanning.scans(&client) - before;
+    let before = scanning.scans(client);
+    let (during, bytes) = scrapes(client, &scanning.url, 100)?;
+    let scans_during = scanning.scans(client) - before;
     let log = std::fs::read_to_string(&scanning.stderr).map_err(|e| e.to_string())?;
     let mut encode: Vec<Duration> = log
         .lines()
@@ -201,13 +250,13 @@ fn run() -> Result<(), String> {
         .collect();
     encode.sort();
     drop(scanning);
-    let idle = Serve::start(&bin, &fake.url(), &targets, ("1h", false), dir.path())?;
-    idle.wait_scans(&client, 1, Duration::from_secs(120))?;
-    let _ = scrapes(&client, &idle.url, 1)?;
-    let (cached, _) = scrapes(&client, &idle.url, 100)?;
+    let idle = Serve::start(bin, &fake.url(), &targets, ("1h", false), dir.path())?;
+    idle.wait_scans(client, 1, Duration::from_secs(120))?;
+    let _ = scrapes(client, &idle.url, 1)?;
+    let (cached, _) = scrapes(client, &idle.url, 100)?;
     drop(idle);
     println!(
-        "serve_scale: /metrics of {edges} edges ({} captures), {bytes} bytes",
+        "serve_scale: /metrics of {edges} edges ({} captures, {infos} ListDrInfos records), {bytes} bytes",
         fleet.captures.len()
     );
     if !encode.is_empty() {
@@ -229,9 +278,12 @@ fn run() -> Result<(), String> {
         ms(percentile(&cached, 0.5)),
         ms(percentile(&cached, 0.99))
     );
-    drop(fake);
+    Ok(())
+}
 
-    // 2. RSS after 30 and 300 scans of a 2,000-primary fleet every 100 ms.
+/// 2. RSS after N scans of a 2,000-primary fleet scanned every 100 ms.
+fn memory(bench: &Bench) -> Result<(), String> {
+    let Bench { bin, dir, client } = bench;
     let fleet = generate(
         &FleetSpec::new()
             .seed(15)
@@ -240,12 +292,24 @@ fn run() -> Result<(), String> {
             .primaries(2_000),
     );
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
-    let fake = Fake::start(FakeCloud::builder().captures(fleet.captures));
-    let serve = Serve::start(&bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
+    let (builder, _) = fake_of(&fleet);
+    let fake = Fake::start(builder);
+    let serve = Serve::start(bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
     let started = Instant::now();
     let mut rss = Vec::new();
-    for scans in [30, 100, 200, 300, 600] {
-        serve.wait_scans(&client, scans, Duration::from_secs(900))?;
+    // `RDS_DR_BENCH_SERVE_SCANS=30,300,1000`: where to sample (30 and 300
+    // are needed for the goal).
+    let points: Vec<u64> = std::env::var("RDS_DR_BENCH_SERVE_SCANS")
+        .unwrap_or_else(|_| "30,100,300,600,1000".to_owned())
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .map_err(|_| format!("bad scan count {n:?}"))
+        })
+        .collect::<Result<_, _>>()?;
+    for &scans in &points {
+        serve.wait_scans(client, scans, Duration::from_secs(900))?;
         // The peak over about ten scans, so that where in a scan the sample
         // falls does not decide the figure.
         let mut peak = 0;
@@ -255,17 +319,27 @@ fn run() -> Result<(), String> {
         }
         rss.push((scans, peak));
     }
-    let growth = (rss[3].1 as f64 - rss[0].1 as f64) / rss[0].1 as f64 * 100.0;
+    let at = |n: u64| {
+        rss.iter()
+            .find(|(scans, _)| *scans == n)
+            .map(|(_, kib)| *kib as f64)
+    };
+    let growth = match (at(30), at(300)) {
+        (Some(a), Some(b)) => format!("{:+.1}% from 30 to 300", (b - a) / a * 100.0),
+        _ => "30 or 300 not sampled".to_owned(),
+    };
     let trend: Vec<String> = rss.iter().map(|(n, kib)| format!("{n}: {kib}")).collect();
     println!(
-        "serve_scale: 2,000 primaries every 100 ms: peak RSS KiB after N scans {} ({growth:+.1}% from 30 to 300; {:.1} s)",
+        "serve_scale: 2,000 primaries every 100 ms: peak RSS KiB after N scans {} ({growth}; {:.1} s)",
         trend.join(", "),
         started.elapsed().as_secs_f64()
     );
-    drop(serve);
-    drop(fake);
+    Ok(())
+}
 
-    // 3. A scan of 1,000 targets against `check` of the same targets.
+/// 3. A scan of 1,000 targets against `check` of the same targets.
+fn scan_cost(bench: &Bench) -> Result<(), String> {
+    let Bench { bin, dir, client } = bench;
     let fleet = generate(
         &FleetSpec::new()
             .seed(16)
@@ -275,11 +349,12 @@ fn run() -> Result<(), String> {
     );
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
     let count = fleet.captures.len();
-    let fake = Fake::start(FakeCloud::builder().captures(fleet.captures));
+    let (builder, _) = fake_of(&fleet);
+    let fake = Fake::start(builder);
     let mut best_check = Duration::MAX;
     for _ in 0..3 {
         let start = Instant::now();
-        let status = Command::new(&bin)
+        let status = Command::new(bin)
             .arg("check")
             .args(&targets)
             .args([
@@ -302,7 +377,7 @@ fn run() -> Result<(), String> {
         }
         best_check = best_check.min(start.elapsed());
     }
-    let serve = Serve::start(&bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
+    let serve = Serve::start(bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
     let histogram = |client: &reqwest::blocking::Client| -> Result<(f64, f64), String> {
         let text = client
             .get(format!("{}/metrics", serve.url))
@@ -319,10 +394,10 @@ fn run() -> Result<(), String> {
             value("rds_dr_scan_duration_seconds_count"),
         ))
     };
-    serve.wait_scans(&client, 1, Duration::from_secs(300))?;
-    let (sum_1, count_1) = histogram(&client)?;
-    serve.wait_scans(&client, count_1 as u64 + 10, Duration::from_secs(600))?;
-    let (sum_n, count_n) = histogram(&client)?;
+    serve.wait_scans(client, 1, Duration::from_secs(300))?;
+    let (sum_1, count_1) = histogram(client)?;
+    serve.wait_scans(client, count_1 as u64 + 10, Duration::from_secs(600))?;
+    let (sum_n, count_n) = histogram(client)?;
     let mean = Duration::from_secs_f64((sum_n - sum_1) / (count_n - count_1));
     println!(
         "serve_scale: {count} targets: a serve scan takes {} on average ({} scans), `rds-dr check` {} (best of 3)",
