@@ -15,10 +15,12 @@
 //!    (VmRSS, sampled every 10 ms for a second) after 30, 100, 300, 600 and
 //!    1,000 scans (`RDS_DR_BENCH_SERVE_SCANS=30,300` to choose; the goal:
 //!    300 within 10% of 30).
-//! 3. `scan`: cost of a scan: 1,000 targets, the mean of 10 of serve's scans
-//!    (its `rds_dr_scan_duration_seconds` histogram) against the best of
-//!    three `rds-dr check` wall times over the same targets (which also
-//!    pays the process start).
+//! 3. `scan`: cost of a scan: 1,000 targets, serve's scans (min and median
+//!    of each scan's time in its log, and the mean of its
+//!    `rds_dr_scan_duration_seconds` histogram over 10 or more scans)
+//!    against the min and median of six `rds-dr check` wall times over the
+//!    same targets (three before serve runs, three after; they also pay the
+//!    process start).
 //!
 //! `RDS_DR_BENCH_SERVE_PARTS=memory` (comma-separated) runs only some parts.
 //! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
@@ -42,12 +44,13 @@ struct Serve {
 }
 
 impl Serve {
-    /// `verbose`: `-vv`, for the encode times in the log.
+    /// `verbose`: `-v` for each scan's time in the log, `-vv` also for the
+    /// encode times.
     fn start(
         bin: &Path,
         fake_url: &str,
         targets: &[String],
-        (interval, verbose): (&str, bool),
+        (interval, verbose): (&str, Option<&str>),
         dir: &Path,
     ) -> Result<Serve, String> {
         // `RDS_DR_BENCH_SERVE_LOGS=DIR` keeps serve's logs there.
@@ -67,7 +70,7 @@ impl Serve {
                 "--interval",
                 interval,
             ])
-            .args(verbose.then_some("-vv"))
+            .args(verbose)
             .env("HUAWEICLOUD_SDK_AK", "BENCHACCESSKEY")
             .env("HUAWEICLOUD_SDK_SK", "bench-secret")
             .env("HOME", dir)
@@ -146,6 +149,26 @@ fn fake_of(fleet: &Fleet) -> (FakeCloudBuilder, usize) {
     (builder, records)
 }
 
+/// The encode times serve logged (`encoded /metrics ... elapsed_us=N`,
+/// at `-vv`), sorted.
+fn encode_times(log: &str) -> Vec<Duration> {
+    let mut times: Vec<Duration> = log
+        .lines()
+        .filter(|l| l.contains("encoded /metrics"))
+        .filter_map(|l| {
+            l.split("elapsed_us=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .map(Duration::from_micros)
+        .collect();
+    times.sort();
+    times
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -222,7 +245,13 @@ fn metrics(bench: &Bench) -> Result<(), String> {
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
     let (builder, infos) = fake_of(&fleet);
     let fake = Fake::start(builder);
-    let scanning = Serve::start(bin, &fake.url(), &targets, ("100ms", true), dir.path())?;
+    let scanning = Serve::start(
+        bin,
+        &fake.url(),
+        &targets,
+        ("100ms", Some("-vv")),
+        dir.path(),
+    )?;
     scanning.wait_scans(client, 3, Duration::from_secs(120))?;
     let summary: serde_json::Value = client
         .get(format!("{}/api/v1/findings", scanning.url))
@@ -235,25 +264,13 @@ fn metrics(bench: &Bench) -> Result<(), String> {
     let (during, bytes) = scrapes(client, &scanning.url, 100)?;
     let scans_during = scanning.scans(client) - before;
     let log = std::fs::read_to_string(&scanning.stderr).map_err(|e| e.to_string())?;
-    let mut encode: Vec<Duration> = log
-        .lines()
-        .filter(|l| l.contains("encoded /metrics"))
-        .filter_map(|l| {
-            l.split("elapsed_us=")
-                .nth(1)?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        })
-        .map(Duration::from_micros)
-        .collect();
-    encode.sort();
+    let encode = encode_times(&log);
     drop(scanning);
-    let idle = Serve::start(bin, &fake.url(), &targets, ("1h", false), dir.path())?;
+    let idle = Serve::start(bin, &fake.url(), &targets, ("1h", Some("-vv")), dir.path())?;
     idle.wait_scans(client, 1, Duration::from_secs(120))?;
     let _ = scrapes(client, &idle.url, 1)?;
     let (cached, _) = scrapes(client, &idle.url, 100)?;
+    let quiet = encode_times(&std::fs::read_to_string(&idle.stderr).map_err(|e| e.to_string())?);
     drop(idle);
     println!(
         "serve_scale: /metrics of {edges} edges ({} captures, {infos} ListDrInfos records), {bytes} bytes",
@@ -266,6 +283,12 @@ fn metrics(bench: &Bench) -> Result<(), String> {
             ms(percentile(&encode, 0.5)),
             ms(percentile(&encode, 0.99)),
             ms(*encode.last().unwrap())
+        );
+    }
+    if let Some(quiet) = quiet.first() {
+        println!(
+            "  encode with no scan running (the first scrape of a serve that scans once an hour): {}",
+            ms(*quiet)
         );
     }
     println!(
@@ -294,7 +317,7 @@ fn memory(bench: &Bench) -> Result<(), String> {
     let targets = target_args(fleet.captures.iter().map(|c| c.source.clone()));
     let (builder, _) = fake_of(&fleet);
     let fake = Fake::start(builder);
-    let serve = Serve::start(bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
+    let serve = Serve::start(bin, &fake.url(), &targets, ("100ms", None), dir.path())?;
     let started = Instant::now();
     let mut rss = Vec::new();
     // `RDS_DR_BENCH_SERVE_SCANS=30,300,1000`: where to sample (30 and 300
@@ -351,8 +374,7 @@ fn scan_cost(bench: &Bench) -> Result<(), String> {
     let count = fleet.captures.len();
     let (builder, _) = fake_of(&fleet);
     let fake = Fake::start(builder);
-    let mut best_check = Duration::MAX;
-    for _ in 0..3 {
+    let check = || -> Result<Duration, String> {
         let start = Instant::now();
         let status = Command::new(bin)
             .arg("check")
@@ -375,9 +397,18 @@ fn scan_cost(bench: &Bench) -> Result<(), String> {
         if !status.success() {
             return Err(format!("check failed: {status}"));
         }
-        best_check = best_check.min(start.elapsed());
-    }
-    let serve = Serve::start(bin, &fake.url(), &targets, ("100ms", false), dir.path())?;
+        Ok(start.elapsed())
+    };
+    // Three `check` runs before serve and three after, so that a machine
+    // that drifts shows in the spread.
+    let mut checks = (0..3).map(|_| check()).collect::<Result<Vec<_>, _>>()?;
+    let serve = Serve::start(
+        bin,
+        &fake.url(),
+        &targets,
+        ("100ms", Some("-v")),
+        dir.path(),
+    )?;
     let histogram = |client: &reqwest::blocking::Client| -> Result<(f64, f64), String> {
         let text = client
             .get(format!("{}/metrics", serve.url))
@@ -398,12 +429,40 @@ fn scan_cost(bench: &Bench) -> Result<(), String> {
     let (sum_1, count_1) = histogram(client)?;
     serve.wait_scans(client, count_1 as u64 + 10, Duration::from_secs(600))?;
     let (sum_n, count_n) = histogram(client)?;
+    let log = std::fs::read_to_string(&serve.stderr).map_err(|e| e.to_string())?;
+    drop(serve);
+    checks.extend((0..3).map(|_| check()).collect::<Result<Vec<_>, _>>()?);
+    checks.sort();
     let mean = Duration::from_secs_f64((sum_n - sum_1) / (count_n - count_1));
+    // Each scan from the first call to the published snapshot, as its log
+    // line says (the first scan left out: it also starts the connections).
+    let mut scans: Vec<Duration> = log
+        .lines()
+        .filter(|l| l.contains("scan published"))
+        .skip(1)
+        .filter_map(|l| {
+            l.split("elapsed_ms=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .map(Duration::from_millis)
+        .collect();
+    scans.sort();
+    if scans.is_empty() {
+        return Err("no `scan published` line in serve's log".to_owned());
+    }
     println!(
-        "serve_scale: {count} targets: a serve scan takes {} on average ({} scans), `rds-dr check` {} (best of 3)",
+        "serve_scale: {count} targets: serve scans (log, {} scans) min {}, median {}; histogram mean {} ({} scans); `rds-dr check` wall (6 runs, process start included) min {}, median {}",
+        scans.len(),
+        ms(scans[0]),
+        ms(percentile(&scans, 0.5)),
         ms(mean),
         count_n - count_1,
-        ms(best_check)
+        ms(checks[0]),
+        ms(percentile(&checks, 0.5)),
     );
     Ok(())
 }
