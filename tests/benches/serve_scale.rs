@@ -129,6 +129,28 @@ impl Serve {
     }
 }
 
+impl Serve {
+    /// CPU time the process has used (user and system, from
+    /// `/proc/PID/stat`; Linux counts it in 1/100 s for user space).
+    fn cpu(&self) -> Result<Duration, String> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .map_err(|e| e.to_string())?;
+        // Fields after the command name, which is in parentheses.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| -> Result<u64, String> {
+            fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .ok_or_else(|| format!("no field {i} in /proc/PID/stat"))
+        };
+        // utime and stime are fields 14 and 15, the 12th and 13th after `)`.
+        Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+    }
+}
+
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -427,8 +449,10 @@ fn scan_cost(bench: &Bench) -> Result<(), String> {
     };
     serve.wait_scans(client, 1, Duration::from_secs(300))?;
     let (sum_1, count_1) = histogram(client)?;
+    let cpu_1 = serve.cpu()?;
     serve.wait_scans(client, count_1 as u64 + 10, Duration::from_secs(600))?;
     let (sum_n, count_n) = histogram(client)?;
+    let cpu_n = serve.cpu()?;
     let log = std::fs::read_to_string(&serve.stderr).map_err(|e| e.to_string())?;
     drop(serve);
     checks.extend((0..3).map(|_| check()).collect::<Result<Vec<_>, _>>()?);
@@ -455,11 +479,12 @@ fn scan_cost(bench: &Bench) -> Result<(), String> {
         return Err("no `scan published` line in serve's log".to_owned());
     }
     println!(
-        "serve_scale: {count} targets: serve scans (log, {} scans) min {}, median {}; histogram mean {} ({} scans); `rds-dr check` wall (6 runs, process start included) min {}, median {}",
+        "serve_scale: {count} targets: serve scans (log, {} scans) min {}, median {}; histogram mean {}, CPU {} a scan ({} scans); `rds-dr check` wall (6 runs, process start included) min {}, median {}",
         scans.len(),
         ms(scans[0]),
         ms(percentile(&scans, 0.5)),
         ms(mean),
+        ms((cpu_n - cpu_1).div_f64(count_n - count_1)),
         count_n - count_1,
         ms(checks[0]),
         ms(percentile(&checks, 0.5)),
