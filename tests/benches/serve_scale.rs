@@ -8,8 +8,9 @@
 //! 1. `metrics`: `/metrics` on a fleet of about 10,000 edges, scanned every
 //!    100 ms: the encode time of each new scan's exposition (serve logs it
 //!    at debug level: `encoded /metrics ... elapsed_us`), and the latency of
-//!    100 scrapes taken while it scans (p50, p99; each scrape nearly always
-//!    finds a new scan, so it pays the encoding), against 100 scrapes of a
+//!    100 scrapes taken while it scans (p50, p99; serve encodes each scan's
+//!    body for the formats scraped so far before it publishes the scan, so
+//!    a scrape should not pay it), against 100 scrapes of a
 //!    serve that scans once an hour (the cached exposition).
 //! 2. `memory`: a 2,000-primary fleet scanned every 100 ms; peak RSS
 //!    (VmRSS, sampled every 10 ms for a second) after 30, 100, 300, 600 and

@@ -223,8 +223,15 @@ async fn watch(
         let snapshot = {
             let stats = stats.clone();
             let previous = events.is_some().then(|| shared.current()).flatten();
+            let formats = shared.scraped_formats();
             tokio::task::spawn_blocking(move || {
                 let snapshot = Snapshot::new(topology, statuses, stats, now);
+                // `/metrics` in the formats scraped so far, encoded before
+                // the scan is published: a scrape never pays the encoding,
+                // so a scan does not slow it down.
+                for format in formats {
+                    snapshot.metrics(format);
+                }
                 let changes =
                     previous.map(|p| rds_dr_topology::diff::diff(&p.topology, &snapshot.topology));
                 let lines = events::lines(now, &transitions, changes.as_ref());
