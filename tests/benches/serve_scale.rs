@@ -12,7 +12,8 @@
 //!    body for the formats scraped so far before it publishes the scan, so
 //!    a scrape should not pay it), against 100 scrapes of a
 //!    serve that scans once an hour (the cached exposition).
-//! 2. `memory`: a 2,000-primary fleet scanned every 100 ms; peak RSS
+//! 2. `memory`: a 2,000-primary fleet scanned every 100 ms and scraped as
+//!    Prometheus scrapes (so every scan encodes its body); peak RSS
 //!    (VmRSS, sampled every 10 ms for a second) after 30, 100, 300, 600 and
 //!    1,000 scans (`RDS_DR_BENCH_SERVE_SCANS=30,300` to choose; the goal:
 //!    300 within 10% of 30).
@@ -37,6 +38,9 @@ use std::time::{Duration, Instant};
 use rds_dr_fake::{FakeCloud, FakeCloudBuilder};
 use rds_dr_model::synth::{Fleet, FleetSpec, HealthSpec, generate, health};
 use rds_dr_tests::{Fake, target_args};
+
+/// The `Accept` header of Prometheus 2.x's scrapes.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
 struct Serve {
     child: Child,
@@ -354,12 +358,29 @@ fn memory(bench: &Bench) -> Result<(), String> {
                 .map_err(|_| format!("bad scan count {n:?}"))
         })
         .collect::<Result<_, _>>()?;
+    // Scraped as Prometheus scrapes (OpenMetrics asked for first), once
+    // before the first sample and once in each: from the first scrape on,
+    // every scan encodes its /metrics body and keeps it.
+    let scrape = || -> Result<(), String> {
+        client
+            .get(format!("{}/metrics", serve.url))
+            .header("Accept", PROMETHEUS_ACCEPT)
+            .send()
+            .and_then(|r| r.bytes())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    serve.wait_scans(client, 1, Duration::from_secs(120))?;
+    scrape()?;
     for &scans in &points {
         serve.wait_scans(client, scans, Duration::from_secs(900))?;
         // The peak over about ten scans, so that where in a scan the sample
         // falls does not decide the figure.
         let mut peak = 0;
-        for _ in 0..100 {
+        for i in 0..100 {
+            if i == 50 {
+                scrape()?;
+            }
             peak = peak.max(serve.rss_kib()?);
             std::thread::sleep(Duration::from_millis(10));
         }
