@@ -306,18 +306,19 @@ impl Diff {
 /// Compares the topologies' own tables, not their views: nodes matched by
 /// id through the two id tables, edges by (source, target) through that
 /// matching, attributes read from the columns; ids are written out only for
-/// what is reported. On large topologies the nodes are compared on a second
-/// scoped thread while the edges and findings are.
+/// what is reported. On large topologies the edges are compared on a second
+/// scoped thread while the nodes and findings are.
 pub fn diff(old: &Topology, new: &Topology) -> Diff {
     let matching = nodes::Matching::of(old, new);
     let parallel = old.node_count().max(new.node_count()) >= PARALLEL_NODES;
-    let (nodes, (edges, findings)) = both(
+    let (edges, (nodes, findings)) = both(
         parallel,
-        || nodes::changes(old, new, &matching),
+        || edges::changes(old, new, &matching),
         || {
             (
-                edges::changes(old, new, &matching),
-                findings::diff_findings(old.findings(), new.findings()),
+                nodes::changes(old, new, &matching),
+                // A topology's findings are in report order.
+                findings::diff_findings(old.findings(), new.findings(), true),
             )
         },
     );
@@ -338,7 +339,7 @@ pub fn diff_views(
     let ((nodes, edges), findings) = both(
         parallel,
         || views::changes(old, new),
-        || findings::diff_findings(old_findings, new_findings),
+        || findings::diff_findings(old_findings, new_findings, false),
     );
     assemble(nodes, edges, findings)
 }

@@ -10,11 +10,15 @@
 //! it crosses regions, health); only a pair that differs there goes through
 //! the attribute table ([`super::attributes`]), which says what changed as
 //! the views would. Ids are written out only for edges that are reported.
+//!
+//! An edge's DR end is a node anywhere in the table, so each read about it
+//! is a likely cache miss. Whether an edge crosses regions is only looked
+//! up, on each side, when one of its ends is in another region in NEW than
+//! in OLD ([`SameRegion`], a bit per node, read instead).
 
 use super::nodes::Matching;
 use super::{EdgeChange, EdgeChanges, EdgeRef, attributes};
 use crate::graph::nid;
-use crate::strings::Sym;
 use crate::topology::Topology;
 use crate::view::EdgeView;
 
@@ -22,17 +26,15 @@ use crate::view::EdgeView;
 pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> EdgeChanges {
     let mut out = EdgeChanges::default();
     let (old_edges, new_edges) = (old.graph.raw_edges(), new.graph.raw_edges());
-    let (old_regions, new_regions) = (Regions::of(old), Regions::of(new));
+    let same_region = SameRegion::of(old, new, matching);
     let new_ends = |k: usize| {
         let e = &new_edges[k];
         (nid(e.source()), nid(e.target()))
     };
     let mut k = 0;
     for (i, e) in old_edges.iter().enumerate() {
-        let ends = matching
-            .new_of(nid(e.source()))
-            .zip(matching.new_of(nid(e.target())));
-        let Some(ends) = ends else {
+        let (p, d) = (nid(e.source()), nid(e.target()));
+        let Some(ends) = matching.new_of(p).zip(matching.new_of(d)) else {
             out.removed.push(edge_ref(old, i));
             continue;
         };
@@ -41,11 +43,15 @@ pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> Ed
             k += 1;
         }
         if k < new_edges.len() && new_ends(k) == ends {
-            let (a, b) = (values(old, &old_regions, i), values(new, &new_regions, k));
-            let changes = if attributes::same_edge(&a, &b) {
+            // Ends in the same regions on both sides: the edge crosses
+            // regions on both or on neither, so that is not looked up.
+            let settled = same_region.get(p) && same_region.get(d);
+            let unchanged =
+                attributes::same_edge(&values(old, i, !settled), &values(new, k, !settled));
+            let changes = if unchanged {
                 Vec::new()
             } else {
-                attributes::edge_changes(&a, &b)
+                attributes::edge_changes(&values(old, i, true), &values(new, k, true))
             };
             if !changes.is_empty() {
                 let EdgeRef { source, target, .. } = edge_ref(new, k);
@@ -65,39 +71,39 @@ pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> Ed
     out
 }
 
-/// Edge number `k` of `t` (whose nodes' regions are `regions`) as
-/// [`Topology::view`] shows it, but for its ids (left empty: the attribute
-/// table does not read them).
-fn values<'t>(t: &'t Topology, regions: &Regions, k: usize) -> EdgeView<'t> {
+/// Edge number `k` of `t` as [`Topology::view`] shows it, but for its ids
+/// (left empty: the attribute table does not read them) and, unless
+/// `cross_region`, whether it crosses regions (left unknown).
+fn values(t: &Topology, k: usize, cross_region: bool) -> EdgeView<'_> {
     let e = &t.graph.raw_edges()[k];
-    let cross_region = regions.cross(e.source(), e.target());
-    EdgeView::new("", "", e.weight.status, cross_region).with_health(t.health_of(k))
+    let cross = if cross_region {
+        t.cross_region(nid(e.source()), nid(e.target()))
+    } else {
+        None
+    };
+    EdgeView::new("", "", e.weight.status, cross).with_health(t.health_of(k))
 }
 
-/// Each node's region (as its topology interns it), in node order: what
-/// [`Topology::cross_region`] reads, 4 bytes a node, so that looking up the
-/// DR end of every edge (a random node) stays in cache.
-struct Regions(Vec<Option<Sym>>);
+/// For each OLD node: whether NEW has it in the same region (the same
+/// text, or unknown on both sides), a bit per node.
+struct SameRegion(Vec<u64>);
 
-impl Regions {
-    fn of(t: &Topology) -> Regions {
-        Regions(
-            (0..t.node_count() as u32)
-                .map(|n| t.where_is(n).region)
-                .collect(),
-        )
+impl SameRegion {
+    fn of(old: &Topology, new: &Topology, matching: &Matching) -> SameRegion {
+        let mut bits = vec![0u64; old.node_count().div_ceil(64)];
+        for n in 0..old.node_count() as u32 {
+            if matching
+                .new_of(n)
+                .is_some_and(|m| old.region_of(n) == new.region_of(m))
+            {
+                bits[n as usize / 64] |= 1 << (n % 64);
+            }
+        }
+        SameRegion(bits)
     }
 
-    /// [`Topology::cross_region`] of the edge's ends.
-    fn cross(
-        &self,
-        p: petgraph::graph::NodeIndex<u32>,
-        d: petgraph::graph::NodeIndex<u32>,
-    ) -> Option<bool> {
-        match (self.0[p.index()], self.0[d.index()]) {
-            (Some(x), Some(y)) => Some(x != y),
-            _ => None,
-        }
+    fn get(&self, n: u32) -> bool {
+        self.0[n as usize / 64] & (1 << (n % 64)) != 0
     }
 }
 

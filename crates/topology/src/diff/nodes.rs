@@ -4,7 +4,8 @@
 //! Both topologies number their nodes in id order, so one walk over the
 //! two id tables side by side matches them ([`Matching`]), comparing packed
 //! ids as integers. A matched pair is first compared on what the build
-//! settled (role, group root, place); only a pair that differs there has
+//! settled (role, group root, place), read from small tables where it can
+//! ([`SameGroup`], [`SamePlace`]); only a pair that differs there has
 //! its ids written out and goes through the attribute table
 //! ([`super::attributes`]), which says what changed as the views would.
 
@@ -68,6 +69,7 @@ pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> No
         ..NodeChanges::default()
     };
     let mut places = SamePlace::default();
+    let groups = SameGroup::of(old, new, matching);
     for (i, &j) in matching.new_of.iter().enumerate() {
         let i = i as u32;
         if j == GONE {
@@ -75,8 +77,10 @@ pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> No
             continue;
         }
         let (a, b) = (old.state(i), new.state(j));
-        let same_group = matching.new_of(old.group_state(i).root) == Some(new.group_state(j).root);
-        if a.role == b.role && same_group && places.same(old, a.place, new, b.place) {
+        if a.role == b.role
+            && groups.same(old, i, new, j)
+            && places.same(old, a.place, new, b.place)
+        {
             continue;
         }
         // Something differs: the views of the two say what.
@@ -108,6 +112,39 @@ fn node_ref(t: &Topology, n: u32) -> NodeRef {
         id: t.id(n).to_owned(),
         region: t.region_of(n).map(str::to_owned),
         role: t.state(n).role,
+    }
+}
+
+/// Whether an OLD node and its NEW node are in groups with the same root
+/// (by id). For each OLD group, the NEW group whose root is the NEW node of
+/// its root ([`GONE`] when there is none): then a node is looked up in a
+/// table of groups, a few hundred kilobytes, rather than its root in the
+/// table of nodes.
+struct SameGroup {
+    new_group_of: Vec<u32>,
+}
+
+impl SameGroup {
+    fn of(old: &Topology, new: &Topology, matching: &Matching) -> SameGroup {
+        let new_group_of = old
+            .groups
+            .iter()
+            .map(|g| {
+                matching
+                    .new_of(g.root)
+                    .map(|root| (root, new.node_group[root as usize]))
+                    // The matched root must be its NEW group's root, not
+                    // only a member of it.
+                    .filter(|&(root, group)| new.groups[group as usize].root == root)
+                    .map_or(GONE, |(_, group)| group)
+            })
+            .collect();
+        SameGroup { new_group_of }
+    }
+
+    /// Whether OLD node `i` and NEW node `j` have groups with the same root.
+    fn same(&self, old: &Topology, i: u32, new: &Topology, j: u32) -> bool {
+        self.new_group_of[old.node_group[i as usize] as usize] == new.node_group[j as usize]
     }
 }
 
