@@ -15,12 +15,16 @@
 //!
 //! The binary is `RDS_DR_RELEASE_BIN` when set, else built with
 //! `cargo build --release -p rds-dr-cli --bin rds-dr`.
+//! `RDS_DR_BENCH_FLEET_DIR=DIR` writes OLD and NEW into `DIR/old` and
+//! `DIR/new` (created if needed, left in place afterwards, e.g. for `perf
+//! record` or for timing two binaries in turn) instead of temporary
+//! directories.
 //!
 //! Runs only under `cargo bench` (which passes `--bench`).
 //!
 //! `cargo bench -p rds-dr-tests --bench diff_scale`
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,17 +69,26 @@ fn timed(
 }
 
 fn run() -> Result<(), String> {
-    let old_dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
-    let new_dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    let temp = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let scratch = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    let root = std::env::var_os("RDS_DR_BENCH_FLEET_DIR")
+        .map_or_else(|| temp.path().to_owned(), PathBuf::from);
+    let (old_dir, new_dir) = (root.join("old"), root.join("new"));
+    for dir in [&old_dir, &new_dir] {
+        // A fleet left by an earlier run is replaced, not added to.
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| format!("remove {}: {e}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    }
     let start = Instant::now();
-    let (files, total, captures, records) = check_scale::write_fleet(old_dir.path())?;
+    let (files, total, captures, records) = check_scale::write_fleet(&old_dir)?;
     // NEW: every capture but the 8th (a project of the first regions).
     for (i, file) in files.iter().enumerate() {
         if i != 7 {
             let name = file.file_name().ok_or("a file name")?;
-            std::fs::hard_link(file, new_dir.path().join(name))
-                .or_else(|_| std::fs::copy(file, new_dir.path().join(name)).map(|_| ()))
+            std::fs::hard_link(file, new_dir.join(name))
+                .or_else(|_| std::fs::copy(file, new_dir.join(name)).map(|_| ()))
                 .map_err(|e| format!("link {}: {e}", file.display()))?;
         }
     }
@@ -86,8 +99,8 @@ fn run() -> Result<(), String> {
     );
     let bin = rds_dr_tests::release_bin()?;
     let (old, new) = (
-        old_dir.path().to_str().ok_or("UTF-8 path")?,
-        new_dir.path().to_str().ok_or("UTF-8 path")?,
+        old_dir.to_str().ok_or("UTF-8 path")?,
+        new_dir.to_str().ok_or("UTF-8 path")?,
     );
     let mut best_check = Duration::MAX;
     let mut best_diff = Duration::MAX;

@@ -214,6 +214,28 @@ fn topology_formats() {
     assert_eq!(json["nodes"].as_array().map(Vec::len), Some(25));
     assert_eq!(json["edges"].as_array().map(Vec::len), Some(15));
     assert_eq!(json["summary"]["confirmed_edges"], 13);
+    // Every edge carries its health, and the counts agree with the summary.
+    let edges = json["edges"].as_array().expect("edges");
+    for health in [
+        "healthy", "lagging", "broken", "failed", "building", "unknown",
+    ] {
+        let count = edges.iter().filter(|e| e["health"] == health).count();
+        assert_eq!(
+            json["summary"]["edge_health"][health].as_u64(),
+            Some(count as u64),
+            "{health}"
+        );
+    }
+    let lagging = edges
+        .iter()
+        .find(|e| e["health"] == "lagging")
+        .expect("the demo's lagging edge");
+    assert!(lagging["replay_delay_ms"].is_number() || lagging["send_lag_mb"].is_number());
+    assert!(lagging["dr_since"].is_string(), "{lagging}");
+    let unknown = edges.iter().find(|e| e["health"] == "unknown");
+    if let Some(unknown) = unknown {
+        assert!(unknown.get("replica_state").is_none(), "{unknown}");
+    }
     let first_group = &json["groups"][0];
     assert_eq!(first_group["root"], "1bd3194739339f89875aa95a12fdfd6din03");
     assert_eq!(first_group["depth"], 2, "a cascade");

@@ -5,7 +5,10 @@
 //! - one `pub struct` per `components.schemas` entry, in document order, with
 //!   the schema's `description` as its doc comment;
 //! - property types: `string`, `integer`, `number`, `boolean` become
-//!   `Option<String>`, `Option<i64>`, `Option<f64>`, `Option<bool>`; a `$ref`
+//!   `Option<String>`, `Option<i64>`, `Option<f64>`, `Option<bool>`; a
+//!   `oneOf` of exactly a `string` and a `number` (a number the API may send
+//!   either way, like the lags "sent as strings") becomes `Option<String>`
+//!   holding the text, whichever way it came; a `$ref`
 //!   to an object schema becomes `Option<Lenient<T>>`; an `array` of `$ref` or
 //!   of `string` becomes `Vec<Lenient<T>>` or `Vec<String>` (absent and `null`
 //!   both decode as empty); anything else is an error naming the schema and
@@ -40,6 +43,7 @@ const PREAMBLE: &str =
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 const DERIVES: &str = "#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]";
 const OPTION_ATTRS: &str = r#"default, skip_serializing_if = "Option::is_none""#;
+const NUMBER_TEXT_ATTRS: &str = r#"default, deserialize_with = "crate::lenient::number_as_text", skip_serializing_if = "Option::is_none""#;
 const VEC_ATTRS: &str = r#"default, deserialize_with = "crate::lenient::null_as_default", skip_serializing_if = "Vec::is_empty""#;
 
 /// Why code could not be generated.
@@ -271,6 +275,8 @@ struct FieldDef {
 enum FieldType {
     /// `Option<scalar>`.
     Scalar(&'static str),
+    /// `Option<String>` from a JSON string or number.
+    NumberText,
     /// `Option<Lenient<T>>`.
     Object(String),
     /// `Vec<String>`.
@@ -283,6 +289,7 @@ impl FieldType {
     fn rust(&self) -> String {
         match self {
             FieldType::Scalar(t) => format!("Option<{t}>"),
+            FieldType::NumberText => "Option<String>".to_owned(),
             FieldType::Object(t) => format!("Option<Lenient<{t}>>"),
             FieldType::Strings => "Vec<String>".to_owned(),
             FieldType::Objects(t) => format!("Vec<Lenient<{t}>>"),
@@ -292,6 +299,7 @@ impl FieldType {
     fn serde_attrs(&self) -> &'static str {
         match self {
             FieldType::Scalar(_) | FieldType::Object(_) => OPTION_ATTRS,
+            FieldType::NumberText => NUMBER_TEXT_ATTRS,
             FieldType::Strings | FieldType::Objects(_) => VEC_ATTRS,
         }
     }
@@ -511,10 +519,13 @@ fn field_type(
     if let Some(target) = prop.get("$ref") {
         return object_ref(target, schemas, type_names, place).map(FieldType::Object);
     }
+    if let Some(choices) = prop.get("oneOf") {
+        return number_text(choices, place);
+    }
     let ty = prop.get("type").ok_or_else(|| {
         Error::spec(
             place,
-            "has neither `type` nor `$ref` (composition keywords are not supported)",
+            "has neither `type` nor `$ref` (of the composition keywords, only `oneOf` of a `string` and a `number` is supported)",
         )
     })?;
     match ty.as_str() {
@@ -547,6 +558,25 @@ fn field_type(
                 describe_type(ty)
             ),
         )),
+    }
+}
+
+/// A `oneOf` of exactly `{"type": "string"}` and `{"type": "number"}`, in
+/// either order: a number that may arrive as text.
+fn number_text(choices: &Json, place: &str) -> Result<FieldType, Error> {
+    let items = choices.as_array().unwrap_or_default();
+    let mut types: Vec<&str> = items
+        .iter()
+        .filter_map(|c| c.get("type").and_then(Json::as_str))
+        .collect();
+    types.sort_unstable();
+    if items.len() == 2 && types == ["number", "string"] {
+        Ok(FieldType::NumberText)
+    } else {
+        Err(Error::spec(
+            place,
+            "has a `oneOf` other than exactly a `string` and a `number`",
+        ))
     }
 }
 

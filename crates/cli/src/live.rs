@@ -116,6 +116,18 @@ impl Live {
             .map_err(|e| CliError::api(format!("cannot find the project id of region {region}"), e))
     }
 
+    /// The target a single-target command (`relations`, `dr-infos`) asks:
+    /// `region` with `project_id`, else the region's discovered project id,
+    /// after checking that credentials resolve.
+    pub async fn target(&self, region: &str, project_id: Option<&str>) -> Result<Target, CliError> {
+        self.check_credentials().await?;
+        let project_id = match project_id {
+            Some(project_id) => project_id.to_owned(),
+            None => self.project_id(region).await?,
+        };
+        Ok(Target::new(region.to_owned(), project_id))
+    }
+
     /// Runs `call` until it succeeds or the retry policy gives up (the same
     /// policy as `Retrying`, for calls outside the `DrRelationsApi` trait).
     async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, ApiError>

@@ -94,6 +94,30 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Prints a single-target command's answer (`relations`, `dr-infos`) as
+/// `--output` asks: the body as received (JSON, newline-terminated), or the
+/// table or TSV the command makes of the decoded answer.
+pub fn answer(
+    output: crate::cli::RelationsOutput,
+    body: &[u8],
+    table: impl FnOnce() -> String,
+    tsv: impl FnOnce() -> String,
+) -> Result<(), CliError> {
+    use crate::cli::RelationsOutput;
+    let text = match output {
+        RelationsOutput::Json => {
+            let mut text = String::from_utf8_lossy(body).into_owned();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text
+        }
+        RelationsOutput::Table => table(),
+        RelationsOutput::Tsv => tsv(),
+    };
+    stdout(&text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

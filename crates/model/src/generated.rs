@@ -139,14 +139,26 @@ pub struct InstanceDrInfo {
     /// Replication state: `0` normal, `-1` abnormal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_state: Option<String>,
-    /// Send lag: WAL written on the primary but not yet received by the DR, in MB (a decimal number as a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send lag: WAL written on the primary but not yet received by the DR, in MB (a decimal number, sent as a string; a JSON number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::number_as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wal_write_receive_delay_in_mb: Option<String>,
-    /// Replay lag: WAL written on the primary but not yet replayed on the DR, in MB (a decimal number as a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Replay lag: WAL written on the primary but not yet replayed on the DR, in MB (a decimal number, sent as a string; a JSON number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::number_as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wal_write_replay_delay_in_mb: Option<String>,
-    /// Replay delay on the DR, in milliseconds (a decimal number as a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Replay delay on the DR, in milliseconds (a decimal number, sent as a string; a JSON number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::number_as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wal_receive_replay_delay_in_ms: Option<String>,
     /// Which side the DR relation is being built from: `master` or `slave`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,14 +171,26 @@ pub struct ShowDrReplicaStatusResponse {
     /// Replication state: `0` normal, `-1` abnormal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_state: Option<String>,
-    /// Send lag in MB (a decimal number as a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send lag in MB (a decimal number, sent as a string; a JSON number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::number_as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wal_write_receive_delay_in_mb: Option<String>,
-    /// Replay lag in MB (a decimal number as a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Replay lag in MB (a decimal number, sent as a string; a JSON number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::number_as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wal_write_replay_delay_in_mb: Option<String>,
-    /// Replay delay in milliseconds (a decimal number as a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Replay delay in milliseconds (a decimal number, sent as a string; a JSON number is read as its text).
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::number_as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wal_receive_replay_delay_in_ms: Option<String>,
 }
 

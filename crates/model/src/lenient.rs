@@ -118,6 +118,52 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// Decodes a number that the API may send as a string or as a JSON number
+/// into its text: `"1.5"` and `1.5` both give `Some("1.5")`, `null` (and,
+/// with `#[serde(default)]`, absence) gives `None`. Any other type is an
+/// error, so the record holding it is malformed. What the text means is
+/// decided later (for the lags, [`InstanceDrInfo::lags`](crate::InstanceDrInfo::lags)).
+pub(crate) fn number_as_text<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_any(NumberText)
+}
+
+struct NumberText;
+
+impl<'de> Visitor<'de> for NumberText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a string")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+}
+
 /// A self-describing value, as it arrived on the wire (JSON data model).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {

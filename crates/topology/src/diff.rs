@@ -1,10 +1,12 @@
 //! What changed between two topologies (`rds-dr diff`, and `serve`'s events).
 //!
-//! [`diff`] compares two [`Topology`] values; [`diff_views`] compares two
-//! views and their findings, for callers that hold nothing else. Both are
-//! pure functions: no IO, no clock, and the result depends only on what the
-//! two sides contain, never on the order the captures were merged in (the
-//! topology sorts everything it shows).
+//! [`diff`] compares two [`Topology`] values on their own tables (ids
+//! packed, attributes as the build keeps them, text written only for what
+//! changed); [`diff_views`] compares two views and their findings, for
+//! callers that hold nothing else, and gives the same result for the views
+//! of two topologies. Both are pure functions: no IO, no clock, and the
+//! result depends only on what the two sides contain, never on the order
+//! the captures were merged in (the topology sorts everything it shows).
 //!
 //! - **Nodes** are matched by instance id. A node only in NEW is *added*, only
 //!   in OLD *removed*, in both with some attribute different *changed*, with
@@ -12,7 +14,9 @@
 //!   `project_id`, `project_name`, `role`, `group`). A DR whose only relation
 //!   is removed disappears from the graph, so it is removed too.
 //! - **Edges** are matched by (source, target), changed with paths among the
-//!   edge attributes (`status`, `cross_region`).
+//!   edge attributes (`status`, `cross_region`, `health`, `replica_state`,
+//!   `dr_status`, the lags `send_lag_mb`, `replay_lag_mb` and
+//!   `replay_delay_ms`, and `dr_since`).
 //! - **Findings** are matched by their identity: code, instances, and the
 //!   `source` and `operation` their details name (or, for a finding about no
 //!   instance, its whole details). A finding whose message or other details
@@ -70,16 +74,16 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use std::borrow::Cow;
-use std::cmp::Ordering;
-
 use serde::Serialize;
 
-use crate::{EdgeStatus, EdgeView, Finding, GraphView, NodeView, Role, Topology};
+use crate::{EdgeStatus, Finding, GraphView, Role, Topology};
 
 mod attributes;
+mod edges;
 mod findings;
+mod nodes;
 mod text;
+mod views;
 
 /// The version of the JSON document; it changes only when a reader would
 /// have to change.
@@ -299,82 +303,52 @@ impl Diff {
 
 /// What changed from `old` to `new`: see the [module documentation](self).
 ///
-/// On large topologies the two views are made, and then nodes and edges
-/// compared, on two scoped threads.
+/// Compares the topologies' own tables, not their views: nodes matched by
+/// id through the two id tables, edges by (source, target) through that
+/// matching, attributes read from the columns; ids are written out only for
+/// what is reported. On large topologies the edges are compared on a second
+/// scoped thread while the nodes and findings are.
 pub fn diff(old: &Topology, new: &Topology) -> Diff {
+    let matching = nodes::Matching::of(old, new);
     let parallel = old.node_count().max(new.node_count()) >= PARALLEL_NODES;
-    let (old_view, new_view) = both(parallel, || old.view(), || new.view());
-    debug_assert!(
-        [&old_view, &new_view].iter().all(|v| {
-            v.nodes.is_sorted_by(|a, b| node_order(a, b).is_le())
-                && v.edges.is_sorted_by(|a, b| edge_order(a, b).is_le())
-        }),
-        "a topology's view is sorted"
+    let (edges, (nodes, findings)) = both(
+        parallel,
+        || edges::changes(old, new, &matching),
+        || {
+            (
+                nodes::changes(old, new, &matching),
+                // A topology's findings are in report order.
+                findings::diff_findings(old.findings(), new.findings(), true),
+            )
+        },
     );
-    let sides = Sides {
-        old_nodes: &old_view.nodes,
-        new_nodes: &new_view.nodes,
-        old_edges: &old_view.edges,
-        new_edges: &new_view.edges,
-    };
-    compare(sides, old.findings(), new.findings(), parallel)
+    assemble(nodes, edges, findings)
 }
 
-/// What changed from one view and its findings to another. The views'
-/// nodes and edges may come in any order; findings too.
+/// What changed from one view and its findings to another: the same result
+/// as [`diff`] of the topologies they were made from, for callers that hold
+/// only views (made by hand, or read back). The views' nodes and edges may
+/// come in any order; findings too.
 pub fn diff_views(
     old: &GraphView<'_>,
     old_findings: &[Finding],
     new: &GraphView<'_>,
     new_findings: &[Finding],
 ) -> Diff {
-    let (old_nodes, new_nodes) = (
-        ordered(&old.nodes, node_order),
-        ordered(&new.nodes, node_order),
-    );
-    let (old_edges, new_edges) = (
-        ordered(&old.edges, edge_order),
-        ordered(&new.edges, edge_order),
-    );
-    let sides = Sides {
-        old_nodes: &old_nodes,
-        new_nodes: &new_nodes,
-        old_edges: &old_edges,
-        new_edges: &new_edges,
-    };
     let parallel = old.nodes.len().max(new.nodes.len()) >= PARALLEL_NODES;
-    compare(sides, old_findings, new_findings, parallel)
+    let ((nodes, edges), findings) = both(
+        parallel,
+        || views::changes(old, new),
+        || findings::diff_findings(old_findings, new_findings, false),
+    );
+    assemble(nodes, edges, findings)
 }
 
-/// From how many nodes [`diff`] uses a second thread.
+/// From how many nodes a diff uses a second thread.
 const PARALLEL_NODES: usize = 20_000;
 
-/// The two views' nodes (sorted by id) and edges (sorted by (source,
-/// target)).
-#[derive(Clone, Copy)]
-struct Sides<'s, 'a> {
-    old_nodes: &'s [NodeView<'a>],
-    new_nodes: &'s [NodeView<'a>],
-    old_edges: &'s [EdgeView<'a>],
-    new_edges: &'s [EdgeView<'a>],
-}
-
-fn compare(
-    sides: Sides<'_, '_>,
-    old_findings: &[Finding],
-    new_findings: &[Finding],
-    parallel: bool,
-) -> Diff {
-    let (nodes, (edges, findings)) = both(
-        parallel,
-        || diff_nodes(sides.old_nodes, sides.new_nodes),
-        || {
-            (
-                diff_edges(sides.old_edges, sides.new_edges),
-                findings::diff_findings(old_findings, new_findings),
-            )
-        },
-    );
+/// The document of the three lists, with their counts.
+fn assemble(nodes: NodeChanges, edges: EdgeChanges, findings: FindingChanges) -> Diff {
     let summary = DiffSummary {
         nodes_added: nodes.added.len(),
         nodes_removed: nodes.removed.len(),
@@ -408,193 +382,4 @@ fn both<A: Send, B>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (a, b)
     })
-}
-
-fn node_order(a: &NodeView<'_>, b: &NodeView<'_>) -> Ordering {
-    a.id.cmp(b.id)
-}
-
-fn edge_order(a: &EdgeView<'_>, b: &EdgeView<'_>) -> Ordering {
-    (a.source, a.target).cmp(&(b.source, b.target))
-}
-
-/// The items in order: borrowed when already sorted, else a sorted copy.
-fn ordered<T: Clone>(items: &[T], order: fn(&T, &T) -> Ordering) -> Cow<'_, [T]> {
-    if items.is_sorted_by(|a, b| order(a, b) != Ordering::Greater) {
-        Cow::Borrowed(items)
-    } else {
-        let mut sorted = items.to_vec();
-        sorted.sort_by(order);
-        Cow::Owned(sorted)
-    }
-}
-
-/// Walks two sorted lists side by side: `f(Some(old), None)` for an item
-/// only in OLD, `(None, Some(new))` only in NEW, `(Some, Some)` in both.
-fn merge_join<'v, T>(
-    old: &'v [T],
-    new: &'v [T],
-    order: fn(&T, &T) -> Ordering,
-    mut f: impl FnMut(Option<&'v T>, Option<&'v T>),
-) {
-    let (mut i, mut j) = (0, 0);
-    while i < old.len() || j < new.len() {
-        let step = match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) => order(a, b),
-            (Some(_), None) => Ordering::Less,
-            (None, _) => Ordering::Greater,
-        };
-        match step {
-            Ordering::Less => {
-                f(Some(&old[i]), None);
-                i += 1;
-            }
-            Ordering::Greater => {
-                f(None, Some(&new[j]));
-                j += 1;
-            }
-            Ordering::Equal => {
-                f(Some(&old[i]), Some(&new[j]));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-}
-
-fn diff_nodes(old: &[NodeView<'_>], new: &[NodeView<'_>]) -> NodeChanges {
-    let mut out = NodeChanges::default();
-    let node_ref = |n: &NodeView<'_>| NodeRef {
-        id: n.id.to_owned(),
-        region: n.region.map(str::to_owned),
-        role: n.role,
-    };
-    merge_join(old, new, node_order, |a, b| match (a, b) {
-        (Some(a), None) => out.removed.push(node_ref(a)),
-        (None, Some(b)) => out.added.push(node_ref(b)),
-        (Some(a), Some(b)) => {
-            let changes = attributes::node_changes(a, b);
-            if !changes.is_empty() {
-                out.changed.push(NodeChange {
-                    id: b.id.to_owned(),
-                    changes,
-                });
-            }
-        }
-        (None, None) => {}
-    });
-    out
-}
-
-fn diff_edges(old: &[EdgeView<'_>], new: &[EdgeView<'_>]) -> EdgeChanges {
-    let mut out = EdgeChanges::default();
-    let edge_ref = |e: &EdgeView<'_>| EdgeRef {
-        source: e.source.to_owned(),
-        target: e.target.to_owned(),
-        status: e.status,
-    };
-    merge_join(old, new, edge_order, |a, b| match (a, b) {
-        (Some(a), None) => out.removed.push(edge_ref(a)),
-        (None, Some(b)) => out.added.push(edge_ref(b)),
-        (Some(a), Some(b)) => {
-            let changes = attributes::edge_changes(a, b);
-            if !changes.is_empty() {
-                out.changed.push(EdgeChange {
-                    source: b.source.to_owned(),
-                    target: b.target.to_owned(),
-                    changes,
-                });
-            }
-        }
-        (None, None) => {}
-    });
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn node<'a>(id: &'a str, region: Option<&'a str>, role: Role) -> NodeView<'a> {
-        NodeView {
-            id,
-            region,
-            project_id: None,
-            project_name: None,
-            role,
-            group: id,
-        }
-    }
-
-    fn edge<'a>(source: &'a str, target: &'a str, status: EdgeStatus) -> EdgeView<'a> {
-        EdgeView::new(source, target, status, Some(true))
-    }
-
-    #[test]
-    fn unsorted_views_give_the_sorted_diff() {
-        let old = GraphView {
-            nodes: vec![
-                node("c", None, Role::Standalone),
-                node("a", Some("r1"), Role::Standalone),
-            ],
-            edges: vec![
-                edge("p", "d2", EdgeStatus::Confirmed),
-                edge("p", "d1", EdgeStatus::Confirmed),
-            ],
-        };
-        let new = GraphView {
-            nodes: vec![
-                node("b", None, Role::Standalone),
-                node("a", Some("r2"), Role::Standalone),
-            ],
-            edges: vec![
-                edge("p", "d1", EdgeStatus::Unverified),
-                edge("p", "d0", EdgeStatus::Confirmed),
-            ],
-        };
-        let d = diff_views(&old, &[], &new, &[]);
-        assert_eq!(d.nodes.added[0].id, "b");
-        assert_eq!(d.nodes.removed[0].id, "c");
-        assert_eq!(d.nodes.changed[0].id, "a");
-        assert_eq!(d.nodes.changed[0].changes[0].path, "region");
-        assert_eq!(d.nodes.changed[0].changes[0].from, "r1");
-        assert_eq!(d.nodes.changed[0].changes[0].to, "r2");
-        assert_eq!(d.edges.added[0].target, "d0");
-        assert_eq!(d.edges.removed[0].target, "d2");
-        assert_eq!(d.edges.changed[0].target, "d1");
-        assert_eq!(d.edges.changed[0].changes[0].to, "unverified");
-        let reversed = GraphView {
-            nodes: old.nodes.iter().rev().cloned().collect(),
-            edges: old.edges.iter().rev().cloned().collect(),
-        };
-        assert_eq!(diff_views(&reversed, &[], &new, &[]), d);
-    }
-
-    #[test]
-    fn events_follow_the_lists_and_serialise_with_their_kind() {
-        let old = GraphView {
-            nodes: vec![node("a", None, Role::Standalone)],
-            edges: vec![],
-        };
-        let new = GraphView {
-            nodes: vec![node("b", None, Role::Standalone)],
-            edges: vec![edge("a", "b", EdgeStatus::Confirmed)],
-        };
-        let d = diff_views(&old, &[], &new, &[]);
-        let events: Vec<serde_json::Value> = d
-            .events()
-            .map(|e| serde_json::to_value(e).expect("serialises"))
-            .collect();
-        assert_eq!(
-            events,
-            [
-                serde_json::json!({"kind": "node-added", "id": "b"}),
-                serde_json::json!({"kind": "node-removed", "id": "a"}),
-                serde_json::json!({"kind": "edge-added", "source": "a", "target": "b"}),
-            ]
-        );
-        for (event, json) in d.events().zip(&events) {
-            assert_eq!(json["kind"], event.kind());
-        }
-    }
 }

@@ -486,6 +486,18 @@ impl IdTable {
         }
     }
 
+    /// How id `i` of this table compares with id `j` of `other` (text
+    /// order), without writing either out when both are packed (integer
+    /// order is text order, and equal keys are equal ids).
+    pub(crate) fn cmp_with(&self, i: u32, other: &IdTable, j: u32) -> std::cmp::Ordering {
+        let (a, b) = (self.suffixes[i as usize], other.suffixes[j as usize]);
+        if a != OTHER && b != OTHER {
+            (self.keys[i as usize], a).cmp(&(other.keys[j as usize], b))
+        } else {
+            (*self.text(i)).cmp(&*other.text(j))
+        }
+    }
+
     /// The node of `id`, by binary search (without the table of all ids).
     pub(crate) fn find(&self, id: &str) -> Option<u32> {
         let (mut lo, mut hi) = (0usize, self.len());
@@ -587,6 +599,49 @@ mod tests {
             serde_json::to_string(&table.text(5)).expect("serialises"),
             r#""bb""#
         );
+    }
+
+    #[test]
+    fn ids_of_two_tables_compare_as_their_text() {
+        let table = |ids: &[&str]| {
+            let mut interner = IdInterner::default();
+            for id in ids {
+                interner.intern(id);
+            }
+            interner.into_sorted().0
+        };
+        let a = table(&[
+            "0123456789abcdef0123456789abcdefin03",
+            "0123456789abcdef0123456789abcdef",
+            "fedcba9876543210fedcba9876543210in01",
+            "0123456789abcdef0123456789abcdefIN03",
+            "p1",
+            "",
+        ]);
+        let b = table(&[
+            "0123456789abcdef0123456789abcdefin03",
+            "0123456789abcdef0123456789abcdefin0",
+            "fedcba9876543210fedcba9876543210in01x",
+            "fedcba9876543210fedcba9876543210in01",
+            "p1",
+            "p0",
+        ]);
+        let mut equal = 0;
+        for i in 0..a.len() as u32 {
+            for j in 0..b.len() as u32 {
+                let order = a.cmp_with(i, &b, j);
+                assert_eq!(
+                    order,
+                    a.get(i).cmp(b.get(j)),
+                    "{} vs {}",
+                    a.get(i),
+                    b.get(j)
+                );
+                assert_eq!(b.cmp_with(j, &a, i), order.reverse());
+                equal += usize::from(order.is_eq());
+            }
+        }
+        assert_eq!(equal, 3);
     }
 
     #[test]

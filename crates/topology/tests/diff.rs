@@ -371,3 +371,78 @@ proptest! {
         prop_assert_eq!(expected.is_empty(), same);
     }
 }
+
+/// A few instances whose ids do not have the usual shape (so the two id
+/// tables mix packed ids and others), in the first region of `fleet`.
+fn odd_ids(variant: u8) -> Capture {
+    let drs: &[(&str, &str)] = match variant % 3 {
+        0 => &[("d1", PC)],
+        1 => &[("d1", PC), ("D-2", PC)],
+        _ => &[("d1", PB)],
+    };
+    cap(
+        PA,
+        json!([primary("p1", drs), primary("0123", &[]), {"instance_id": "zz"}]),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The comparison on the topologies' tables gives what the comparison
+    /// of their views gives, on pairs of fleets that differ in captures,
+    /// health records, thresholds and ids of every shape.
+    #[test]
+    fn diff_equals_the_diff_of_the_views(
+        seed in 0u64..1_000,
+        keep_old in prop::collection::vec(any::<bool>(), 8),
+        keep_new in prop::collection::vec(any::<bool>(), 8),
+        health_seeds in (0u64..3, 0u64..3),
+        odd in (any::<Option<u8>>(), any::<Option<u8>>()),
+        max_lag_mb in (prop::option::of(1.0f64..50.0), prop::option::of(1.0f64..50.0)),
+    ) {
+        use rds_dr_model::synth::{HealthSpec, health};
+
+        let fleet = generate(
+            &FleetSpec::new()
+                .seed(seed)
+                .primaries(10)
+                .cascaded(1)
+                .standalone(1)
+                .every_defect(1),
+        );
+        let side = |keep: &[bool], health_seed: u64, odd: Option<u8>, max_lag: Option<f64>| {
+            let infos = health(&fleet, &HealthSpec::new().seed(health_seed).every_defect(1));
+            let mut builder = Topology::builder();
+            for (i, c) in fleet.captures.iter().enumerate() {
+                if keep[i % keep.len()] {
+                    builder.capture(c);
+                }
+            }
+            for (i, c) in infos.captures.iter().enumerate() {
+                if keep[(i + 3) % keep.len()] {
+                    builder.infos_capture(c);
+                }
+            }
+            if let Some(variant) = odd {
+                builder.capture(odd_ids(variant));
+            }
+            if let Some(mb) = max_lag {
+                builder.max_lag_mb(mb);
+            }
+            builder.build()
+        };
+        let old = side(&keep_old, health_seeds.0, odd.0, max_lag_mb.0);
+        let new = side(&keep_new, health_seeds.1, odd.1, max_lag_mb.1);
+        let fast = diff(&old, &new);
+        let by_views = rds_dr_topology::diff::diff_views(
+            &old.view(),
+            old.findings(),
+            &new.view(),
+            new.findings(),
+        );
+        prop_assert_eq!(&fast, &by_views);
+        prop_assert_eq!(fast.to_string(), by_views.to_string());
+        prop_assert!(diff(&new, &new).is_empty());
+    }
+}

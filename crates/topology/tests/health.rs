@@ -523,3 +523,27 @@ fn moved_target(captures: &[InfosCapture], region: Option<&str>, from: usize) ->
         .find(|(i, c)| *i != from && Some(c.source.region.as_str()) == region)
         .map_or(from, |(i, _)| i)
 }
+
+#[test]
+fn lags_sent_as_json_numbers_count_like_strings() {
+    let t = build(&[infos(
+        PA,
+        vec![record(
+            "r1",
+            json!({"wal_write_receive_delay_in_mb": 0.5, "wal_write_replay_delay_in_mb": 64.5,
+                   "wal_receive_replay_delay_in_ms": 20}),
+        )],
+    )]);
+    assert_eq!(codes(&t), ["replication-lagging"]);
+    let h = t.edge_health("p1", "d1").expect("the edge");
+    assert_eq!(
+        (h.send_lag_mb, h.replay_lag_mb, h.replay_delay_ms),
+        (Some(0.5), Some(64.5), Some(20.0))
+    );
+    // A lag of another JSON type is a malformed record, and only that.
+    let t = build(&[infos(
+        PA,
+        vec![record("r1", json!({"wal_write_receive_delay_in_mb": true}))],
+    )]);
+    assert_eq!(codes(&t), ["malformed-record", "health-missing"]);
+}

@@ -195,6 +195,23 @@ fn a_ref_property_takes_its_sibling_description() {
 }
 
 #[test]
+fn a_number_that_may_come_as_text_is_read_through_number_as_text() {
+    for choices in [
+        r#"[{"type": "string"}, {"type": "number"}]"#,
+        r#"[{"type": "number"}, {"type": "string"}]"#,
+    ] {
+        let code = generate(&thing(&format!(
+            r##""lag": {{"oneOf": {choices}, "description": "Lag."}}"##
+        )))
+        .unwrap();
+        assert!(
+            code.contains("    /// Lag.\n    #[serde(\n        default,\n        deserialize_with = \"crate::lenient::number_as_text\",\n        skip_serializing_if = \"Option::is_none\"\n    )]\n    pub lag: Option<String>,\n"),
+            "{code}"
+        );
+    }
+}
+
+#[test]
 fn unsupported_property_types_are_errors_naming_the_place() {
     check_error(
         &thing(r##""meta": {"type": "object", "description": "Free-form."}"##),
@@ -211,9 +228,23 @@ fn unsupported_property_types_are_errors_naming_the_place() {
     );
     check_error(
         &thing(r##""any": {"description": "Anything."}"##),
-        "schema `Thing`, property `any`: has neither `type` nor `$ref` (composition keywords are \
-         not supported)",
+        "schema `Thing`, property `any`: has neither `type` nor `$ref` (of the composition \
+         keywords, only `oneOf` of a `string` and a `number` is supported)",
     );
+    for choices in [
+        r#"[{"type": "string"}]"#,
+        r#"[{"type": "string"}, {"type": "integer"}]"#,
+        r#"[{"type": "string"}, {"type": "number"}, {"type": "boolean"}]"#,
+        r#"{"type": "string"}"#,
+    ] {
+        check_error(
+            &thing(&format!(
+                r##""lag": {{"oneOf": {choices}, "description": "Lag."}}"##
+            )),
+            "schema `Thing`, property `lag`: has a `oneOf` other than exactly a `string` and a \
+             `number`",
+        );
+    }
     check_error(
         &thing(r##""list": {"type": "array", "description": "No items."}"##),
         "schema `Thing`, property `list`: is an `array` without `items`",

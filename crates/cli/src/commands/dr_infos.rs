@@ -1,9 +1,9 @@
 //! `rds-dr dr-infos --region R [--project-id P] [filters] [--output json|table|tsv]`.
 
-use rds_dr_model::{InstanceDrInfo, Lenient, ListDrInfosResponse, QueryDrInfoRequest, Target};
+use rds_dr_model::{InstanceDrInfo, Lenient, ListDrInfosResponse, QueryDrInfoRequest};
 
 use crate::Outcome;
-use crate::cli::{DrInfosArgs, GlobalArgs, RelationsOutput};
+use crate::cli::{DrInfosArgs, GlobalArgs};
 use crate::error::CliError;
 use crate::live::Live;
 
@@ -20,12 +20,9 @@ pub fn run(args: &DrInfosArgs, global: &GlobalArgs) -> Result<Outcome, CliError>
         ..Default::default()
     };
     let (target, response, body) = runtime.block_on(async {
-        live.check_credentials().await?;
-        let project_id = match &args.project_id {
-            Some(project_id) => project_id.clone(),
-            None => live.project_id(&args.region).await?,
-        };
-        let target = Target::new(args.region.clone(), project_id);
+        let target = live
+            .target(&args.region, args.project_id.as_deref())
+            .await?;
         let (response, body) = live
             .fetch_infos(&target, &query)
             .await
@@ -33,16 +30,7 @@ pub fn run(args: &DrInfosArgs, global: &GlobalArgs) -> Result<Outcome, CliError>
         Ok::<_, CliError>((target, response, body))
     })?;
     tracing::debug!(%target, records = response.instance_dr_infos.len(), "ListDrInfos answered");
-    let text = match args.output {
-        RelationsOutput::Json => {
-            let mut text = String::from_utf8_lossy(&body).into_owned();
-            text.push('\n');
-            text
-        }
-        RelationsOutput::Table => table(&response),
-        RelationsOutput::Tsv => tsv(&response),
-    };
-    crate::output::stdout(&text)?;
+    crate::output::answer(args.output, &body, || table(&response), || tsv(&response))?;
     Ok(Outcome::Success)
 }
 

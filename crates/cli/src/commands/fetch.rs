@@ -121,43 +121,58 @@ pub fn infos_file_name(source: &Source) -> String {
 /// `"operation": "ListDrInfos"`, and the merged body as received when there
 /// is one, else the decoded one re-encoded.
 pub fn infos_envelope_bytes(capture: &InfosCapture, raw_body: Option<&[u8]>) -> Vec<u8> {
-    let mut out = Vec::new();
-    match raw_body.map(<[u8]>::trim_ascii).filter(|b| !b.is_empty()) {
-        Some(body) => {
-            out.extend_from_slice(b"{\"source\":");
-            out.extend_from_slice(&to_json(&capture.source));
-            if let Some(fetched_at) = &capture.fetched_at {
-                out.extend_from_slice(b",\"fetched_at\":");
-                out.extend_from_slice(&to_json(fetched_at));
-            }
-            out.extend_from_slice(b",\"operation\":\"ListDrInfos\",\"response\":");
-            out.extend_from_slice(body);
-            out.push(b'}');
-        }
-        None => out.extend_from_slice(&to_json(capture)),
-    }
-    out.push(b'\n');
-    out
+    let head = Head {
+        source: &capture.source,
+        fetched_at: capture.fetched_at.as_deref(),
+        operation: Some("ListDrInfos"),
+    };
+    envelope_line(head, raw_body, capture)
 }
 
 /// The envelope as one line of JSON: `source`, `fetched_at`, and the body as
 /// received when there is one (it decoded, so it is one JSON value), else
 /// the decoded body re-encoded.
 pub fn envelope_bytes(capture: &Capture, raw_body: Option<&[u8]>) -> Vec<u8> {
+    let head = Head {
+        source: &capture.source,
+        fetched_at: capture.fetched_at.as_deref(),
+        operation: None,
+    };
+    envelope_line(head, raw_body, capture)
+}
+
+/// The members of an envelope before its `response`.
+struct Head<'a> {
+    source: &'a Source,
+    fetched_at: Option<&'a str>,
+    operation: Option<&'static str>,
+}
+
+/// `{head..., "response": BODY}` and a newline, with the body as received;
+/// without one (or an empty one), `decoded` re-encoded whole.
+fn envelope_line(
+    head: Head<'_>,
+    raw_body: Option<&[u8]>,
+    decoded: &impl serde::Serialize,
+) -> Vec<u8> {
     let mut out = Vec::new();
     match raw_body.map(<[u8]>::trim_ascii).filter(|b| !b.is_empty()) {
         Some(body) => {
             out.extend_from_slice(b"{\"source\":");
-            out.extend_from_slice(&to_json(&capture.source));
-            if let Some(fetched_at) = &capture.fetched_at {
+            out.extend_from_slice(&to_json(head.source));
+            if let Some(fetched_at) = head.fetched_at {
                 out.extend_from_slice(b",\"fetched_at\":");
                 out.extend_from_slice(&to_json(fetched_at));
+            }
+            if let Some(operation) = head.operation {
+                out.extend_from_slice(b",\"operation\":");
+                out.extend_from_slice(&to_json(operation));
             }
             out.extend_from_slice(b",\"response\":");
             out.extend_from_slice(body);
             out.push(b'}');
         }
-        None => out.extend_from_slice(&to_json(capture)),
+        None => out.extend_from_slice(&to_json(decoded)),
     }
     out.push(b'\n');
     out

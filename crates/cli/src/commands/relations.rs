@@ -1,9 +1,9 @@
 //! `rds-dr relations --region R [--project-id P] [--output json|table|tsv]`.
 
-use rds_dr_model::{DrPeer, InstanceDrRelation, Lenient, ListDrRelationsResponse, Target};
+use rds_dr_model::{DrPeer, InstanceDrRelation, Lenient, ListDrRelationsResponse};
 
 use crate::Outcome;
-use crate::cli::{GlobalArgs, RelationsArgs, RelationsOutput};
+use crate::cli::{GlobalArgs, RelationsArgs};
 use crate::error::CliError;
 use crate::live::Live;
 
@@ -12,12 +12,9 @@ pub fn run(args: &RelationsArgs, global: &GlobalArgs) -> Result<Outcome, CliErro
     let live = Live::new(global)?;
     let runtime = crate::runtime::build()?;
     let (target, response, body) = runtime.block_on(async {
-        live.check_credentials().await?;
-        let project_id = match &args.project_id {
-            Some(project_id) => project_id.clone(),
-            None => live.project_id(&args.region).await?,
-        };
-        let target = Target::new(args.region.clone(), project_id);
+        let target = live
+            .target(&args.region, args.project_id.as_deref())
+            .await?;
         let (response, body) = live
             .fetch_one(&target)
             .await
@@ -25,18 +22,7 @@ pub fn run(args: &RelationsArgs, global: &GlobalArgs) -> Result<Outcome, CliErro
         Ok::<_, CliError>((target, response, body))
     })?;
     tracing::debug!(%target, records = response.instance_dr_relations.len(), "ListDrRelations answered");
-    let text = match args.output {
-        RelationsOutput::Json => {
-            let mut text = String::from_utf8_lossy(&body).into_owned();
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text
-        }
-        RelationsOutput::Table => table(&response),
-        RelationsOutput::Tsv => tsv(&response),
-    };
-    crate::output::stdout(&text)?;
+    crate::output::answer(args.output, &body, || table(&response), || tsv(&response))?;
     Ok(Outcome::Success)
 }
 

@@ -31,7 +31,8 @@ pub fn json_document(topology: &Topology) -> Result<String, CliError> {
 }
 
 /// `{"summary", "nodes", "edges", "groups"}`: nodes and edges with the
-/// export attributes (sorted by id, and by (source, target)), groups with
+/// export attributes (sorted by id, and by (source, target); each edge with
+/// its `health` and the health attributes that are known), groups with
 /// their root primary, members and depth (sorted by root).
 pub fn to_json(topology: &Topology) -> Value {
     let view = topology.view();
@@ -52,14 +53,7 @@ pub fn to_json(topology: &Topology) -> Value {
     let edges: Vec<Value> = view
         .edges
         .iter()
-        .map(|e| {
-            json!({
-                "source": e.source,
-                "target": e.target,
-                "status": e.status.as_str(),
-                "cross_region": e.cross_region,
-            })
-        })
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
         .collect();
     let mut groups: Vec<Value> = topology
         .groups()

@@ -1,4 +1,5 @@
-//! Arbitrary bytes as a ListDrRelations body and as a capture envelope:
+//! Arbitrary bytes as a ListDrRelations body, a ListDrInfos body and both
+//! capture envelopes:
 //! decoding never panics, and whatever decodes re-encodes to something that
 //! decodes to the same value (malformed records keep their raw value).
 //!
@@ -13,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rds_dr_model::{Capture, ListDrRelationsResponse};
+use rds_dr_model::{Capture, InfosCapture, ListDrInfosResponse, ListDrRelationsResponse};
 use serde::{Serialize, de::DeserializeOwned};
 
 fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(data: &[u8]) {
@@ -27,4 +28,6 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(dat
 fuzz_target!(|data: &[u8]| {
     round_trip::<ListDrRelationsResponse>(data);
     round_trip::<Capture>(data);
+    round_trip::<ListDrInfosResponse>(data);
+    round_trip::<InfosCapture>(data);
 });

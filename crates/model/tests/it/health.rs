@@ -105,6 +105,40 @@ fn lags_are_read_from_strings_and_bad_ones_name_the_field() {
 }
 
 #[test]
+fn lags_sent_as_json_numbers_read_as_their_text_and_other_types_are_malformed() {
+    let body = r#"{"instance_dr_infos": [
+        {"id": "a", "wal_write_receive_delay_in_mb": 12.25, "wal_write_replay_delay_in_mb": 7,
+         "wal_receive_replay_delay_in_ms": null},
+        {"id": "b", "wal_receive_replay_delay_in_ms": -3e2},
+        {"id": "c", "wal_write_receive_delay_in_mb": true},
+        {"id": "d", "wal_write_replay_delay_in_mb": {"mb": 1}}
+    ]}"#;
+    let response = decode(body);
+    let a = response.instance_dr_infos[0]
+        .valid()
+        .expect("numbers are valid");
+    assert_eq!(a.wal_write_receive_delay_in_mb.as_deref(), Some("12.25"));
+    assert_eq!(a.wal_write_replay_delay_in_mb.as_deref(), Some("7"));
+    assert_eq!(a.wal_receive_replay_delay_in_ms, None);
+    let lags = a.lags().expect("numbers");
+    assert_eq!(
+        (lags.send_mb, lags.replay_mb, lags.replay_delay_ms),
+        (Some(12.25), Some(7.0), None)
+    );
+    let b = response.instance_dr_infos[1].valid().expect("valid");
+    assert_eq!(b.lags().expect("a number").replay_delay_ms, Some(-300.0));
+    for (i, field) in [
+        (2, "wal_write_receive_delay_in_mb"),
+        (3, "wal_write_replay_delay_in_mb"),
+    ] {
+        let bad = response.instance_dr_infos[i]
+            .malformed()
+            .expect("a lag of another type is malformed");
+        assert!(bad.error.starts_with(field), "{}", bad.error);
+    }
+}
+
+#[test]
 fn a_record_of_the_wrong_shape_is_malformed_at_its_index_and_siblings_count() {
     let body = r#"{"total_count": 4, "instance_dr_infos": [
         {"id": "a", "status": "normal"},

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use super::FindingChanges;
-use crate::Finding;
+use crate::{Finding, Severity};
 
 /// What makes two findings the same finding: its code, its instances, and
 /// the source and operation its details name. A finding about no instance
@@ -31,23 +31,34 @@ fn subject(finding: &Finding) -> String {
     }
 }
 
-/// The group a finding belongs to: its code and instances.
-fn group(finding: &Finding) -> (&'static str, &[String]) {
-    (finding.code.as_str(), &finding.instances)
+/// The group a finding belongs to: its code (with its severity, so that
+/// groups come in report order) and instances.
+fn group(finding: &Finding) -> (Severity, &'static str, &[String]) {
+    (finding.severity, finding.code.as_str(), &finding.instances)
 }
 
-/// The findings sorted by group, then in report order.
-fn grouped(findings: &[Finding]) -> Vec<&Finding> {
+/// The findings in report order, which sorts them by group too: as given
+/// when `in_report_order` (a topology's findings are), else sorted.
+fn grouped(findings: &[Finding], in_report_order: bool) -> Vec<&Finding> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
-    sorted.sort_by(|a, b| group(a).cmp(&group(b)).then_with(|| a.report_order(b)));
+    if !in_report_order {
+        sorted.sort_by(|a, b| a.report_order(b));
+    }
+    debug_assert!(sorted.is_sorted_by(|a, b| a.report_order(b).is_le()));
     sorted
 }
 
 /// The findings of `new` that `old` does not have (raised) and the other
 /// way round (resolved). Several findings with one identity are matched in
 /// pairs, identical ones first: what is left over is raised or resolved.
-pub(super) fn diff_findings(old: &[Finding], new: &[Finding]) -> FindingChanges {
-    let (old, new) = (grouped(old), grouped(new));
+/// `in_report_order`: both lists are known to be sorted by
+/// [`Finding::report_order`] already.
+pub(super) fn diff_findings(
+    old: &[Finding],
+    new: &[Finding],
+    in_report_order: bool,
+) -> FindingChanges {
+    let (old, new) = (grouped(old, in_report_order), grouped(new, in_report_order));
     let mut out = FindingChanges::default();
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < new.len() {
@@ -200,7 +211,7 @@ mod tests {
             "timed out",
             json!({"source": "r/p", "message": "timed out"}),
         )];
-        let changes = diff_findings(&old, &new);
+        let changes = diff_findings(&old, &new, false);
         assert!(
             changes.raised.is_empty() && changes.resolved.is_empty(),
             "{changes:?}"
@@ -237,7 +248,7 @@ mod tests {
                 json!({"drs": [], "primaries": []}),
             ),
         ];
-        let changes = diff_findings(&old, &new);
+        let changes = diff_findings(&old, &new, false);
         assert_eq!(changes.raised.len(), 2, "{changes:?}");
         assert_eq!(changes.resolved.len(), 2, "{changes:?}");
         assert_eq!(changes.raised[0].details.to_json()["source"], "r/p2");
@@ -250,12 +261,12 @@ mod tests {
             |index: u32| finding(Code::MalformedRecord, &[], "bad", malformed("r/p", index));
         let old = [record(1), record(2)];
         let new = [record(2), record(3), record(4)];
-        let changes = diff_findings(&old, &new);
+        let changes = diff_findings(&old, &new, false);
         // Three against two: one more, and it is one that OLD did not have.
         assert_eq!(changes.resolved, []);
         assert_eq!(changes.raised.len(), 1);
         assert_ne!(changes.raised[0].details.to_json()["index"], 2);
-        let back = diff_findings(&new, &old);
+        let back = diff_findings(&new, &old, false);
         assert_eq!(back.raised, []);
         assert_eq!(back.resolved.len(), 1);
     }
@@ -274,7 +285,7 @@ mod tests {
         };
         let old = [about_nothing("a")];
         let new = [about_nothing("b")];
-        let changes = diff_findings(&old, &new);
+        let changes = diff_findings(&old, &new, false);
         assert_eq!((changes.raised.len(), changes.resolved.len()), (1, 1));
     }
 }

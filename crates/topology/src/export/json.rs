@@ -73,6 +73,26 @@ impl<'a> EdgeData<'a> {
     }
 }
 
+/// An edge serialises with its export attributes, as `node-link` writes it
+/// (without its `id`): `source`, `target`, `status`, `cross_region`,
+/// `health`, and the health attributes that are known.
+///
+/// ```
+/// use rds_dr_topology::{EdgeStatus, EdgeView};
+///
+/// let edge = EdgeView::new("p1", "d1", EdgeStatus::Confirmed, Some(true));
+/// assert_eq!(
+///     serde_json::to_string(&edge)?,
+///     r#"{"source":"p1","target":"d1","status":"confirmed","cross_region":true,"health":"unknown"}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl Serialize for EdgeView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        EdgeData::new(self, false).serialize(serializer)
+    }
+}
+
 #[derive(Serialize)]
 struct Empty {}
 
