@@ -110,7 +110,7 @@ pub fn tune() -> bool {
 /// space grows from 23 to 37 MB (RSS +8 to +19% from 30 to 300 scans);
 /// with one heap the free space stays at about 10 MB and RSS within 3% from
 /// scan 30 to scan 1,000 (29-31 MB), with no slower scans
-/// (`docs/performance.md`, serve). The one-shot commands keep glibc's
+/// (`docs/performance.md`, `serve`). The one-shot commands keep glibc's
 /// default.
 pub fn one_heap() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
