@@ -36,6 +36,8 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> Result<Outcome, CliError> {
         health: !global.no_health,
         thresholds: args.thresholds.thresholds(),
     };
+    // Before the runtime's threads start: see alloc::one_heap.
+    crate::alloc::one_heap();
     crate::runtime::build()?.block_on(async move {
         live.check_credentials().await?;
         let mut targets = live.targets(&args.targets).await?;

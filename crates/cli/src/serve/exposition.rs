@@ -193,7 +193,8 @@ impl Exposition {
 
 /// A label value, escaped as both formats require: `\`, `"` and newline.
 fn escape_label(out: &mut String, value: &str) {
-    if !value.contains(['\\', '"', '\n']) {
+    // memchr looks at many bytes at a time: ids are most of the text.
+    if memchr::memchr3(b'\\', b'"', b'\n', value.as_bytes()).is_none() {
         out.push_str(value);
         return;
     }
@@ -215,10 +216,31 @@ fn write_value(out: &mut String, value: f64) {
     } else if value.is_infinite() {
         out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
     } else if value.fract() == 0.0 && value.abs() < 1e15 {
-        let _ = write!(out, "{}", value as i64);
+        write_integer(out, value as i64);
     } else {
         let _ = write!(out, "{value}");
     }
+}
+
+/// An integer in decimal, without `fmt`'s machinery: most samples are
+/// counts, 0 or 1, and there are tens of thousands of them per scrape.
+fn write_integer(out: &mut String, value: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push('-');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -281,6 +303,20 @@ mod tests {
         assert_eq!(text(1_701_000_000.123), "1701000000.123");
         assert_eq!(text(f64::INFINITY), "+Inf");
         assert_eq!(text(f64::NAN), "NaN");
+        assert_eq!(text(-0.0), "0");
+        assert_eq!(text(f64::NEG_INFINITY), "-Inf");
+        // Integers as `fmt` writes them, on both sides of every digit count.
+        let mut n: i64 = 1;
+        for _ in 0..15 {
+            for v in [n - 1, n, n + 1, -n, 7 * n] {
+                if (v as f64).abs() < 1e15 {
+                    assert_eq!(text(v as f64), v.to_string());
+                }
+            }
+            n *= 10;
+        }
+        assert_eq!(text(200.0 * 1_048_576.0), "209715200");
+        assert_eq!(text(1e15), "1000000000000000");
     }
 
     #[test]

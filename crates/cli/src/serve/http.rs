@@ -166,6 +166,7 @@ fn internal(error: String) -> Response {
 async fn metrics(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) -> Response {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = Format::negotiate(accept);
+    app.shared.scraped(format);
     let body = match app.shared.current() {
         Some(snapshot) => snapshot.metrics(format),
         None => Bytes::from(super::metrics::render(None, format)),

@@ -3,7 +3,7 @@
 //! series for an edge, a primary or a target exists exactly while the scan
 //! it comes from has it.
 
-use rds_dr_topology::{Code, EdgeStatus, Role, Topology};
+use rds_dr_topology::{Code, EdgeStatus, GraphView, Role, Topology};
 
 use super::exposition::{Exposition, Format, Kind};
 use super::state::{SCAN_BUCKETS, ScanStats, Snapshot};
@@ -51,12 +51,16 @@ pub fn edges_by_health(topology: &Topology) -> [usize; HEALTH_VALUES.len()] {
 
 /// The edges whose replication state is known (a ListDrInfos record gave
 /// `replica_state` `0` or `-1`), in view order (by primary, then DR).
-pub fn replication(topology: &Topology) -> Vec<Replication<'_>> {
-    let view = topology.view();
-    let region = |id: &str| -> &str {
-        topology
-            .node(id)
-            .and_then(|n| n.location.region)
+pub fn replication<'a>(view: &GraphView<'a>) -> Vec<Replication<'a>> {
+    // The view's nodes are sorted by id: a binary search of its strings
+    // costs a tenth of a `Topology::node` lookup (about 1 us: hashing and
+    // unpacking the id), which for 10,000 edges was a third of the encode.
+    let nodes = &view.nodes;
+    let region = |id: &str| -> &'a str {
+        nodes
+            .binary_search_by(|n| n.id.cmp(id))
+            .ok()
+            .and_then(|i| nodes[i].region)
             .unwrap_or_default()
     };
     view.edges
@@ -87,8 +91,11 @@ const MB: f64 = 1_048_576.0;
 /// finished yet, so only the process's own metrics).
 pub fn render(snapshot: Option<&Snapshot>, format: Format) -> String {
     let edges = snapshot.map_or(0, |s| s.topology.edge_count());
-    // About 150 bytes a series; a primary, a DR and a few health series per edge.
-    let mut e = Exposition::with_capacity(format, 4096 + edges * 600);
+    // About 200 bytes a series and five series an edge with health (its
+    // DR's replication state, two lags and the delay; its primary's
+    // protection): 820 bytes an edge measured. Room the text does not use
+    // is never touched, so it costs no memory.
+    let mut e = Exposition::with_capacity(format, 4096 + edges * 1024);
     e.family(
         "rds_dr_build_info",
         Kind::Gauge,
@@ -167,9 +174,11 @@ fn targets(e: &mut Exposition, snapshot: &Snapshot) {
 }
 
 fn topology(e: &mut Exposition, topology: &Topology) {
+    // One view for every family: `Topology::nodes` unpacks each id.
+    let view = topology.view();
     let roles = [Role::Primary, Role::Dr, Role::Cascaded, Role::Standalone];
     let mut by_role = [0usize; 4];
-    for node in topology.nodes() {
+    for node in &view.nodes {
         by_role[roles.iter().position(|r| *r == node.role).unwrap_or(3)] += 1;
     }
     e.family(
@@ -188,7 +197,7 @@ fn topology(e: &mut Exposition, topology: &Topology) {
         EdgeStatus::Unverified,
     ];
     let mut by_status = [0usize; 4];
-    for edge in topology.edges() {
+    for edge in &view.edges {
         by_status[statuses.iter().position(|s| *s == edge.status).unwrap_or(3)] += 1;
     }
     e.family(
@@ -232,7 +241,7 @@ fn topology(e: &mut Exposition, topology: &Topology) {
         e.sample("rds_dr_findings", &labels, count as f64);
     }
 
-    replication_series(e, &replication(topology));
+    replication_series(e, &replication(&view));
 }
 
 fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) {
@@ -509,6 +518,40 @@ mod tests {
             ),
             Some(1.5)
         );
+    }
+
+    #[test]
+    fn replication_names_each_edge_with_its_instances_regions() {
+        use rds_dr_model::synth::{HealthSpec, health};
+        let fleet = generate(&FleetSpec::new().seed(5).region_count(4).primaries(60));
+        let infos = health(&fleet, &HealthSpec::new().seed(5).every_defect(2));
+        let targets: Vec<Target> = fleet.captures.iter().map(|c| c.source.clone()).collect();
+        let operations = [Operation::ListDrRelations, Operation::ListDrInfos];
+        let mut ledger = Ledger::new(&targets, &operations);
+        let report = rds_dr_api::fleet::FleetReport {
+            captures: fleet.captures,
+            infos: infos.captures,
+            ..Default::default()
+        };
+        ledger.record(report, SystemTime::UNIX_EPOCH);
+        let topology = ledger.merge();
+        let view = topology.view();
+        let edges = replication(&view);
+        // Every edge with a known replica_state (the building ones have none).
+        let known = view
+            .edges
+            .iter()
+            .filter(|e| matches!(e.replica_state, Some("0" | "-1")))
+            .count();
+        assert!(known > 50, "{known}");
+        assert_eq!(edges.len(), known);
+        assert!(edges.iter().any(|r| !r.up), "a broken edge");
+        let region = |id: &str| topology.node(id).and_then(|n| n.location.region);
+        for r in &edges {
+            assert_eq!(Some(r.primary_region), region(r.primary), "{}", r.primary);
+            assert_eq!(Some(r.dr_region), region(r.dr), "{}", r.dr);
+        }
+        assert!(edges.iter().any(|r| r.primary_region != r.dr_region));
     }
 
     #[test]

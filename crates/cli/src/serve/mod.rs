@@ -144,23 +144,6 @@ async fn stop_signal() {
     }
 }
 
-/// Returns freed heap memory to the OS. `main` raised glibc's trim
-/// threshold for the one-shot commands (freed memory is kept for reuse); a
-/// server that scans every few seconds must not keep each scan's garbage.
-#[allow(unsafe_code, reason = "malloc_trim is a C function of glibc")]
-fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: malloc_trim takes no pointer and has no precondition: it
-        // only hands the free memory of glibc's heaps back to the OS and
-        // touches no live allocation; any thread may call it at any time
-        // (glibc locks each arena while trimming it).
-        unsafe {
-            libc::malloc_trim(0);
-        }
-    }
-}
-
 /// The wait before the next scan: `interval` less up to 10%, at random.
 fn jittered(interval: Duration, random: &impl RandomSource) -> Duration {
     let share = (random.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
@@ -203,6 +186,7 @@ async fn watch(
                     error = %failure.error, "target failed");
             }
         }
+        let fetched = started.elapsed();
         let (ok, failed) = (report.captures.len(), report.failures.len());
         let infos = report.infos.len();
         let now = SystemTime::now();
@@ -215,10 +199,12 @@ async fn watch(
                 infos_kept = ledger.infos().len(),
                 "ListDrInfos answers merged onto the edges"
             );
-            (transitions, ledger.merge(), ledger.statuses())
+            let merging = Instant::now();
+            let topology = ledger.merge();
+            (transitions, topology, ledger.statuses(), merging.elapsed())
         })
         .await;
-        let (transitions, topology, statuses) = match merged {
+        let (transitions, topology, statuses, merge_time) = match merged {
             Ok(merged) => merged,
             Err(error) => {
                 tracing::error!(%error, "merging this scan failed; the last result stays");
@@ -237,8 +223,15 @@ async fn watch(
         let snapshot = {
             let stats = stats.clone();
             let previous = events.is_some().then(|| shared.current()).flatten();
+            let formats = shared.scraped_formats();
             tokio::task::spawn_blocking(move || {
                 let snapshot = Snapshot::new(topology, statuses, stats, now);
+                // `/metrics` in the formats scraped so far, encoded before
+                // the scan is published: a scrape never pays the encoding,
+                // so a scan does not slow it down.
+                for format in formats {
+                    snapshot.metrics(format);
+                }
                 let changes =
                     previous.map(|p| rds_dr_topology::diff::diff(&p.topology, &snapshot.topology));
                 let lines = events::lines(now, &transitions, changes.as_ref());
@@ -259,6 +252,8 @@ async fn watch(
                     instances = snapshot.topology.node_count(),
                     edges = snapshot.topology.edge_count(),
                     findings = snapshot.topology.findings().len(),
+                    fetch_ms = fetched.as_millis() as u64,
+                    merge_ms = merge_time.as_millis() as u64,
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "scan published"
                 );
@@ -266,7 +261,7 @@ async fn watch(
                 // The scan before is freed now (unless a response still
                 // reads it): hand its memory back, so that a long-running
                 // serve stays at the size of one or two scans.
-                let _ = tokio::task::spawn_blocking(release_free_memory).await;
+                let _ = tokio::task::spawn_blocking(crate::alloc::release_free_memory).await;
             }
             Err(error) => {
                 tracing::error!(%error, "analysing this scan failed; the last result stays")

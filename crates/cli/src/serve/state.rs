@@ -3,6 +3,7 @@
 //! by swapping one `Arc` ([`Shared`]) so that readers never wait on a scan.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -464,9 +465,27 @@ impl Snapshot {
 #[derive(Default)]
 pub struct Shared {
     current: ArcSwapOption<Snapshot>,
+    /// The `/metrics` formats asked for so far: bit 0 the text format, bit
+    /// 1 OpenMetrics.
+    scraped: AtomicU8,
 }
 
 impl Shared {
+    /// Notes that a scraper asked for `format`: the scans that follow
+    /// encode it before they are published.
+    pub fn scraped(&self, format: Format) {
+        self.scraped.fetch_or(format_bit(format), Ordering::Relaxed);
+    }
+
+    /// The `/metrics` formats asked for so far, text first.
+    pub fn scraped_formats(&self) -> Vec<Format> {
+        let bits = self.scraped.load(Ordering::Relaxed);
+        [Format::Text, Format::OpenMetrics("1.0.0")]
+            .into_iter()
+            .filter(|f| bits & format_bit(*f) != 0)
+            .collect()
+    }
+
     /// The last published scan, if any has finished.
     pub fn current(&self) -> Option<Arc<Snapshot>> {
         self.current.load_full()
@@ -475,6 +494,15 @@ impl Shared {
     /// Replaces the published scan.
     pub fn publish(&self, snapshot: Snapshot) {
         self.current.store(Some(Arc::new(snapshot)));
+    }
+}
+
+/// A format's bit in [`Shared::scraped`]: OpenMetrics' versions share one
+/// body.
+fn format_bit(format: Format) -> u8 {
+    match format {
+        Format::Text => 1,
+        Format::OpenMetrics(_) => 2,
     }
 }
 
@@ -628,6 +656,20 @@ mod tests {
             .collect();
         assert_eq!(failed.len(), 1);
         assert!(failed[0].message.contains(&targets[1].to_string()));
+    }
+
+    #[test]
+    fn the_formats_scraped_are_remembered() {
+        let shared = Shared::default();
+        assert!(shared.scraped_formats().is_empty());
+        shared.scraped(Format::OpenMetrics("0.0.1"));
+        assert_eq!(shared.scraped_formats(), [Format::OpenMetrics("1.0.0")]);
+        shared.scraped(Format::Text);
+        shared.scraped(Format::OpenMetrics("1.0.0"));
+        assert_eq!(
+            shared.scraped_formats(),
+            [Format::Text, Format::OpenMetrics("1.0.0")]
+        );
     }
 
     #[test]
