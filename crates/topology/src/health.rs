@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::strings::Strings;
+use crate::strings::{Strings, Sym};
 
 pub(crate) mod claims;
 pub(crate) mod records;
@@ -123,37 +123,101 @@ fn contains_ignoring_case(text: &str, word: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
+/// What the health table reads in a record's `status`: whether it says
+/// `fail` or `error`, and whether it is `building` or `creating` (any case).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct StatusWords {
+    failed: bool,
+    building: bool,
+}
+
+impl StatusWords {
+    fn of(status: Option<&str>) -> Self {
+        let status = status.unwrap_or("");
+        StatusWords {
+            failed: contains_ignoring_case(status, "fail")
+                || contains_ignoring_case(status, "error"),
+            building: ["building", "creating"]
+                .iter()
+                .any(|w| status.trim().eq_ignore_ascii_case(w)),
+        }
+    }
+}
+
+/// The contract's first-that-applies table, from what a record says.
+fn first_that_applies(
+    failed_message: bool,
+    words: StatusWords,
+    state: Option<&str>,
+    lagging: bool,
+) -> Health {
+    if failed_message || words.failed {
+        Health::Failed
+    } else if state == Some("-1") {
+        Health::Broken
+    } else if words.building {
+        Health::Building
+    } else if lagging {
+        Health::Lagging
+    } else if state == Some("0") {
+        Health::Healthy
+    } else {
+        Health::Unknown
+    }
+}
+
+fn lagging(lags: &rds_dr_model::Lags, t: Thresholds) -> bool {
+    let over = |v: Option<f64>, max: f64| v.is_some_and(|v| v > max);
+    over(lags.send_mb, t.max_lag_mb)
+        || over(lags.replay_mb, t.max_lag_mb)
+        || over(lags.replay_delay_ms, t.max_delay_ms)
+}
+
 impl ClaimText<'_> {
     /// The record's health by the contract's first-that-applies table.
     pub(crate) fn health(&self, t: Thresholds) -> Health {
-        let status = self.status.unwrap_or("");
-        let state = self.replica_state;
-        if self.failed_message.is_some()
-            || contains_ignoring_case(status, "fail")
-            || contains_ignoring_case(status, "error")
-        {
-            Health::Failed
-        } else if state == Some("-1") {
-            Health::Broken
-        } else if ["building", "creating"]
-            .iter()
-            .any(|w| status.trim().eq_ignore_ascii_case(w))
-        {
-            Health::Building
-        } else if self.lagging(t) {
-            Health::Lagging
-        } else if state == Some("0") {
-            Health::Healthy
-        } else {
-            Health::Unknown
+        first_that_applies(
+            self.failed_message.is_some(),
+            StatusWords::of(self.status),
+            self.replica_state,
+            lagging(&self.lags, t),
+        )
+    }
+}
+
+/// Judges records by the health table, reading each `status` text once
+/// while the next records repeat it (as a fleet's records do).
+pub(crate) struct Judge<'a> {
+    strs: &'a Strings,
+    t: Thresholds,
+    last_status: Option<(Option<Sym>, StatusWords)>,
+}
+
+impl<'a> Judge<'a> {
+    pub(crate) fn new(strs: &'a Strings, t: Thresholds) -> Self {
+        Judge {
+            strs,
+            t,
+            last_status: None,
         }
     }
 
-    fn lagging(&self, t: Thresholds) -> bool {
-        let over = |v: Option<f64>, max: f64| v.is_some_and(|v| v > max);
-        over(self.lags.send_mb, t.max_lag_mb)
-            || over(self.lags.replay_mb, t.max_lag_mb)
-            || over(self.lags.replay_delay_ms, t.max_delay_ms)
+    /// The health of record `c` ([`ClaimText::health`] without its text).
+    pub(crate) fn health(&mut self, c: &InfoClaim) -> Health {
+        let words = match self.last_status {
+            Some((status, words)) if status == c.status => words,
+            _ => {
+                let words = StatusWords::of(self.strs.opt(c.status));
+                self.last_status = Some((c.status, words));
+                words
+            }
+        };
+        first_that_applies(
+            c.failed_message.is_some(),
+            words,
+            self.strs.opt(c.replica_state),
+            lagging(&c.lags, self.t),
+        )
     }
 }
 
@@ -260,14 +324,24 @@ impl EdgeHealths {
         self.health.get(e).copied().unwrap_or_default()
     }
 
+    /// The numbers of edge `e`'s records, the deciding one first.
+    pub(crate) fn members_of(&self, e: usize) -> &[u32] {
+        match (self.starts.get(e), self.starts.get(e + 1)) {
+            (Some(&from), Some(&to)) => &self.members[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+
+    /// Record `c` with its strings.
+    pub(crate) fn claim<'a>(&'a self, c: u32, strs: &'a Strings) -> ClaimText<'a> {
+        ClaimText::of(&self.claims[c as usize], &self.text, strs)
+    }
+
     /// Edge `e`'s records, the deciding one first.
     pub(crate) fn records<'a>(&'a self, e: usize, strs: &'a Strings) -> Vec<ClaimText<'a>> {
-        let (Some(&from), Some(&to)) = (self.starts.get(e), self.starts.get(e + 1)) else {
-            return Vec::new();
-        };
-        self.members[from as usize..to as usize]
+        self.members_of(e)
             .iter()
-            .map(|&c| ClaimText::of(&self.claims[c as usize], &self.text, strs))
+            .map(|&c| self.claim(c, strs))
             .collect()
     }
 

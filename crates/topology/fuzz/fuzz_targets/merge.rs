@@ -2,8 +2,10 @@
 //!
 //! The input is split at `\n~\n` into capture documents. Each is decoded
 //! twice: with the fast path (`capture_json`) and with the model
-//! (`serde_json` into `Capture`, then `capture`). Both must accept or reject
-//! it alike and build the same topology, claim for claim; nothing may
+//! (`serde_json` into `Capture`, then `capture`; or, for an envelope whose
+//! `operation` is `ListDrInfos`, into `InfosCapture`, then
+//! `infos_capture`). Both must accept or reject it alike and build the
+//! same topology, claim for claim, with the same health; nothing may
 //! panic; every report, view and impact must be computable and
 //! serialisable.
 //!
@@ -11,7 +13,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rds_dr_model::Capture;
+use rds_dr_model::{Capture, EnvelopeOperation, InfosCapture, Operation};
 use rds_dr_topology::Topology;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,12 +23,29 @@ fuzz_target!(|data: &[u8]| {
         let fast_ok = fast.capture_json(doc).is_ok();
         // A capture read from bytes must name a valid source, as the fast
         // path demands (`Source::validate`).
-        let slow_ok = match serde_json::from_slice::<Capture>(doc) {
-            Ok(capture) if capture.source.validate().is_ok() => {
-                slow.capture(capture);
-                true
-            }
-            _ => false,
+        // The operation is read only from an envelope that names it.
+        let named = doc.windows(11).any(|w| w == b"\"operation\"");
+        let operation = if named {
+            serde_json::from_slice::<EnvelopeOperation>(doc).map(EnvelopeOperation::operation)
+        } else {
+            Ok(Operation::ListDrRelations)
+        };
+        let slow_ok = match operation {
+            Ok(Operation::ListDrInfos) => match serde_json::from_slice::<InfosCapture>(doc) {
+                Ok(capture) if capture.source.validate().is_ok() => {
+                    slow.infos_capture(capture);
+                    true
+                }
+                _ => false,
+            },
+            Ok(_) => match serde_json::from_slice::<Capture>(doc) {
+                Ok(capture) if capture.source.validate().is_ok() => {
+                    slow.capture(capture);
+                    true
+                }
+                _ => false,
+            },
+            Err(_) => false,
         };
         assert_eq!(
             fast_ok, slow_ok,

@@ -471,9 +471,44 @@ mod tests {
                 .ok()
                 .filter(|c| c.source.validate().is_ok());
             let ours = TopologyBuilder::decode_capture(&bytes);
-            if model.is_some() {
-                prop_assert!(ours.is_ok(), "{:?}", String::from_utf8_lossy(&bytes));
+            // Merged beside a relations capture of the same pair: the same
+            // topology, findings and health either way, and no panic.
+            let relations = format!(
+                r#"{{{SRC}, "response": {{"instance_dr_relations": [{{"instance_id": "0123456789abcdef0123456789abcdefin03",
+                    "slave_instances": [{{"instance_id": "d1", "region": "eu-west-0"}}]}}]}}}}"#
+            );
+            let mut fast = TopologyBuilder::new();
+            let mut slow = TopologyBuilder::new();
+            fast.capture_json(relations.as_bytes()).expect("relations");
+            slow.capture(serde_json::from_str::<rds_dr_model::Capture>(&relations).expect("relations"));
+            match (ours, model) {
+                (Ok(decoded), Some(model)) => {
+                    if decoded.operation() == rds_dr_model::Operation::ListDrInfos {
+                        slow.infos_capture(model);
+                    } else {
+                        return Ok(());
+                    }
+                    fast.add(decoded);
+                }
+                (Ok(decoded), None) => {
+                    prop_assert!(
+                        decoded.operation() != rds_dr_model::Operation::ListDrInfos,
+                        "taken as ListDrInfos, which the model rejects: {:?}",
+                        String::from_utf8_lossy(&bytes)
+                    );
+                    return Ok(());
+                }
+                (Err(_), None) => return Ok(()),
+                (Err(e), Some(_)) => {
+                    prop_assert!(false, "{e}: {:?}", String::from_utf8_lossy(&bytes));
+                }
             }
+            let (fast, slow) = (fast.build(), slow.build());
+            prop_assert_eq!(fast.findings(), slow.findings());
+            prop_assert_eq!(fast.view(), slow.view());
+            prop_assert_eq!(fast.edge_health("0123456789abcdef0123456789abcdefin03", "d1"),
+                slow.edge_health("0123456789abcdef0123456789abcdefin03", "d1"));
+            let _ = serde_json::to_string(&fast.report()).expect("serialises");
         }
     }
 }

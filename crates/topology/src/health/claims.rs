@@ -128,7 +128,7 @@ impl InfoClaims {
     /// Each claim's (master, slave) node as the builder numbered its ids
     /// ([`NOT_FOUND`] for an id that is no node), in claim order.
     pub(crate) fn find_ends(&self, ids: &IdInterner) -> Vec<[u32; 2]> {
-        let flat: Vec<PreId> = self.ends.iter().flatten().copied().collect();
+        let flat = self.ends.as_flattened();
         let mut found = Vec::with_capacity(flat.len());
         let bounds = self.captures.iter().map(|&(claim, _)| 2 * claim);
         let ends_of = bounds.clone().skip(1).chain([flat.len()]);

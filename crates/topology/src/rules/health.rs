@@ -13,7 +13,8 @@ use crate::finding::details::{
 use crate::finding::{Code, Finding};
 use crate::graph::ix;
 use crate::health::claims::{BadInfo, ClaimText, InfoClaims, NO_NODE};
-use crate::health::{EdgeHealths, Health, Thresholds};
+use crate::health::{EdgeHealths, Health, Judge, Thresholds};
+use crate::strings::Sym;
 use crate::topology::Topology;
 
 impl Topology {
@@ -82,6 +83,7 @@ impl Topology {
         let mut kept = Vec::with_capacity(members.len());
         let mut kept_starts = Vec::with_capacity(edges + 1);
         let mut judged = Vec::with_capacity(edges);
+        let mut judge = Judge::new(&self.strs, t);
         kept_starts.push(0);
         for e in 0..edges {
             let group = &members[starts[e] as usize..starts[e + 1] as usize];
@@ -89,7 +91,7 @@ impl Topology {
             match group {
                 [] => judged.push(Health::Unknown),
                 [c] => {
-                    judged.push(text(*c).health(t));
+                    judged.push(judge.health(&health.claims[*c as usize]));
                     kept.push(*c);
                 }
                 _ => {
@@ -118,7 +120,7 @@ impl Topology {
     fn edge_findings(
         &self,
         health: &EdgeHealths,
-        captured: &[(crate::strings::Sym, crate::strings::Sym)],
+        captured: &[(Sym, Sym)],
         findings: &mut Vec<Finding>,
     ) {
         let captured: HashSet<(&str, &str)> = captured
@@ -135,8 +137,8 @@ impl Topology {
         let t = self.thresholds;
         for (e, edge) in self.graph.raw_edges().iter().enumerate() {
             let (p, d) = (edge.source().index() as u32, edge.target().index() as u32);
-            let records = health.records(e, &self.strs);
-            let Some(decider) = records.first() else {
+            let members = health.members_of(e);
+            let Some(&first) = members.first() else {
                 if !captured.is_empty() {
                     self.missing(p, d, &captured, findings);
                 }
@@ -144,8 +146,26 @@ impl Topology {
             };
             let h = health.health(e);
             if matches!(h, Health::Failed | Health::Broken | Health::Lagging) {
-                self.health_findings(p, d, h, decider, t, findings);
+                let decider = health.claim(first, &self.strs);
+                self.health_findings(p, d, h, &decider, t, findings);
             }
+            // The usual edge has one record, which can only disagree with
+            // its ends' regions: compared as symbols, without its text.
+            if members.len() == 1 {
+                let c = &health.claims[first as usize];
+                let settled = |n: u32| {
+                    (unsettled.is_empty() || !unsettled.contains(&n))
+                        .then(|| self.where_is(n).region)
+                        .flatten()
+                };
+                let differs = |stated: Option<Sym>, n: u32| {
+                    stated.is_some_and(|s| settled(n).is_some_and(|a| a != s))
+                };
+                if !differs(c.master_region, p) && !differs(c.slave_region, d) {
+                    continue;
+                }
+            }
+            let records = health.records(e, &self.strs);
             self.conflict(p, d, &records, &unsettled, findings);
         }
     }
