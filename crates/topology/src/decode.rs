@@ -1,23 +1,26 @@
-//! From JSON bytes to a capture's [`Records`], the one shape that
-//! [`TopologyBuilder::add`] turns into claims.
+//! From JSON bytes to a capture's [`Records`] (or, for a ListDrInfos
+//! capture, its `InfoRecords`), the one shape that [`TopologyBuilder::add`]
+//! turns into claims.
 //!
 //! Decoding is the part that can run on other threads than the merge, so it
 //! does as much of the work as it can (each instance id is packed and
 //! hashed, each distinct location string stored once per capture: see
-//! [`Records`]). Three decoders are tried in turn, each giving up on what it
-//! does not handle, and each writes the same [`Records`]:
+//! [`Records`]). An envelope's `operation` tells the two answers apart
+//! (`envelope`). Three decoders are tried in turn, each giving up on what
+//! it does not handle, and each writes the same records:
 //!
-//! 1. `scan`, driven by the answer's tables of known fields (`relations`):
-//!    a scanner for JSON of the known shape, which skips fields it does not
-//!    know and gives up on anything else unusual (an escape in a known
-//!    field, a repeated field, a wrong type, ...);
-//! 2. `seed`: serde with borrowed strings, its visitors writing straight
-//!    into [`Records`];
+//! 1. `scan`, driven by the answers' tables of known fields (`envelope`,
+//!    `relations`, `infos`): a scanner for JSON of the known shape, which
+//!    skips fields it does not know and gives up on anything else unusual
+//!    (an escape in a known field, a repeated field, a wrong type, ...);
+//! 2. `seed` (ListDrRelations only): serde with borrowed strings, its
+//!    visitors writing straight into [`Records`];
 //! 3. `model`: the model's lenient types, which decide every malformed
 //!    record.
 //!
-//! So the result is always exactly what [`TopologyBuilder::capture`] makes
-//! of the decoded [`Capture`].
+//! So the result is always exactly what [`TopologyBuilder::capture`] (or
+//! [`TopologyBuilder::infos_capture`]) makes of the decoded [`Capture`] (or
+//! [`InfosCapture`]).
 
 use std::borrow::Cow;
 use std::fmt;
