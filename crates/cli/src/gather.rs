@@ -2,7 +2,7 @@
 //! files, and live targets fetched concurrently, merged into one topology.
 
 use rds_dr_api::fleet::TargetFailure;
-use rds_dr_model::{InfosCapture, Operation};
+use rds_dr_model::Operation;
 use rds_dr_topology::{Topology, TopologyBuilder};
 
 use crate::Outcome;
@@ -65,26 +65,22 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     // merge is sized when the first capture comes, so that the workers
     // start decoding while its tables are being filled.
     let mut infos = 0;
+    // Envelopes of both operations decode the same way (each is told
+    // apart by its `operation`); a raw ListDrInfos body comes as the
+    // envelope `fetch` would have written.
     let count = crate::inputs::for_each_decoded(
         &files,
         |item| match item {
-            Item::Envelope(bytes) => TopologyBuilder::decode_capture(bytes).map(Decoded::Relations),
-            Item::Raw { source, body } => {
-                TopologyBuilder::decode_records(source, body).map(Decoded::Relations)
-            }
-            Item::Infos(bytes) => crate::inputs::decode_infos(bytes).map(Decoded::Infos),
+            Item::Envelope(bytes) | Item::Infos(bytes) => TopologyBuilder::decode_capture(bytes),
+            Item::Raw { source, body } => TopologyBuilder::decode_records(source, body),
         },
-        |decoded| match decoded {
-            Decoded::Relations(decoded) => {
-                if let Some(instances) = reserve.take() {
-                    builder.reserve(instances);
-                }
-                builder.add(decoded);
-            }
-            Decoded::Infos(capture) => {
+        |decoded| {
+            if decoded.operation() == Operation::ListDrInfos {
                 infos += 1;
-                builder.infos_capture(capture);
+            } else if let Some(instances) = reserve.take() {
+                builder.reserve(instances);
             }
+            builder.add(decoded);
         },
     )?;
     tracing::info!(
@@ -170,14 +166,6 @@ impl Gathered {
         self.end();
         outcome
     }
-}
-
-/// What one input item decoded to.
-enum Decoded<T> {
-    /// A ListDrRelations capture, decoded for the merge.
-    Relations(T),
-    /// A ListDrInfos capture, merged as health.
-    Infos(InfosCapture),
 }
 
 /// Warns on stderr that coverage is partial, for commands that show the

@@ -141,17 +141,57 @@ pub fn decode_infos(bytes: &[u8]) -> Result<InfosCapture, serde_json::Error> {
 
 /// Which kind of envelope `bytes` is. Relations envelopes never name
 /// `"operation"`, so the whole text is searched for it first (a fast scan);
-/// only an envelope that has it anywhere is parsed for its `operation`
-/// member. An envelope whose `operation` cannot be read is an error.
+/// only an envelope that has it anywhere is read for its `operation`
+/// member ([`envelope_operation`]). An envelope whose `operation` cannot be
+/// read is an error.
 fn item(bytes: &[u8]) -> Result<Item<'_>, serde_json::Error> {
     if memchr::memmem::find(bytes, b"\"operation\"").is_none() {
         return Ok(Item::Envelope(bytes));
     }
-    let operation = serde_json::from_slice::<EnvelopeOperation>(bytes)?.operation();
-    Ok(match operation {
+    Ok(match envelope_operation(bytes)? {
         Operation::ListDrInfos => Item::Infos(bytes),
         _ => Item::Envelope(bytes),
     })
+}
+
+/// An envelope's `operation` member ([`EnvelopeOperation`]), read member
+/// by member up to it and no further: `fetch` writes it before the
+/// response, so a ListDrInfos envelope is not parsed twice (the decoder
+/// checks the whole text, and tells the kinds apart again itself).
+fn envelope_operation(bytes: &[u8]) -> Result<Operation, serde_json::Error> {
+    use serde::de::{Deserializer as _, Error as _, IgnoredAny, MapAccess, Visitor};
+
+    struct UpToOperation<'a>(&'a mut Option<Operation>);
+
+    impl<'de> Visitor<'de> for UpToOperation<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a capture envelope")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "operation" {
+                    // As `EnvelopeOperation` reads it: `null` is none.
+                    let operation = map.next_value::<Option<Operation>>()?;
+                    *self.0 = Some(operation.unwrap_or_default());
+                    // Found: the rest is not read (the error is dropped).
+                    return Err(A::Error::custom("found"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let read =
+        serde_json::Deserializer::from_slice(bytes).deserialize_map(UpToOperation(&mut found));
+    match found {
+        Some(operation) => Ok(operation),
+        None => read.map(|()| Operation::ListDrRelations),
+    }
 }
 
 /// Reads the files and decodes each item with `decode` on several threads

@@ -156,7 +156,7 @@ pub struct TopologyBuilder {
     pub(crate) malformed: Vec<RawMalformed>,
     pub(crate) failed: Vec<(Source, String)>,
     /// The ListDrInfos records, failed targets and thresholds.
-    pub(crate) infos: crate::health::InfoClaims,
+    pub(crate) infos: crate::health::claims::InfoClaims,
     /// Per node: the serial of the last capture that had its own record.
     seen: Vec<u32>,
     serial: u32,
@@ -235,8 +235,21 @@ impl TopologyBuilder {
     /// Adds a ListDrInfos body returned for `source` (the same as an infos
     /// capture).
     pub fn infos(&mut self, source: &Source, response: &ListDrInfosResponse) -> &mut Self {
-        self.infos.add(source, response);
+        let records = crate::decode::model::infos_records(response);
+        self.add_infos(&source.region, &source.project_id, records);
         self
+    }
+
+    /// Adds a capture's ListDrInfos records, decoded: the one way they
+    /// reach the merge, whichever decoder read them.
+    pub(crate) fn add_infos(
+        &mut self,
+        region: &str,
+        project_id: &str,
+        records: crate::health::records::InfoRecords,
+    ) {
+        self.infos
+            .add(&mut self.strs, (region, project_id), records);
     }
 
     /// Records a target whose ListDrInfos could not be fetched

@@ -1,46 +1,72 @@
-//! From JSON bytes to a capture's [`Records`], the one shape that
-//! [`TopologyBuilder::add`] turns into claims.
+//! From JSON bytes to a capture's [`Records`] (or, for a ListDrInfos
+//! capture, its `InfoRecords`), the one shape that [`TopologyBuilder::add`]
+//! turns into claims.
 //!
 //! Decoding is the part that can run on other threads than the merge, so it
 //! does as much of the work as it can (each instance id is packed and
 //! hashed, each distinct location string stored once per capture: see
-//! [`Records`]). Three decoders are tried in turn, each giving up on what it
-//! does not handle, and each writes the same [`Records`]:
+//! [`Records`]). An envelope's `operation` tells the two answers apart
+//! (`envelope`). Three decoders are tried in turn, each giving up on what
+//! it does not handle, and each writes the same records:
 //!
-//! 1. `scan`, driven by the answer's tables of known fields (`relations`):
-//!    a scanner for JSON of the known shape, which skips fields it does not
-//!    know and gives up on anything else unusual (an escape in a known
-//!    field, a repeated field, a wrong type, ...);
-//! 2. `seed`: serde with borrowed strings, its visitors writing straight
-//!    into [`Records`];
+//! 1. `scan`, driven by the answers' tables of known fields (`envelope`,
+//!    `relations`, `infos`): a scanner for JSON of the known shape, which
+//!    skips fields it does not know and gives up on anything else unusual
+//!    (an escape in a known field, a repeated field, a wrong type, ...);
+//! 2. `seed` (ListDrRelations only): serde with borrowed strings, its
+//!    visitors writing straight into [`Records`];
 //! 3. `model`: the model's lenient types, which decide every malformed
 //!    record.
 //!
-//! So the result is always exactly what [`TopologyBuilder::capture`] makes
-//! of the decoded [`Capture`].
+//! So the result is always exactly what [`TopologyBuilder::capture`] (or
+//! [`TopologyBuilder::infos_capture`]) makes of the decoded [`Capture`] (or
+//! [`InfosCapture`]).
 
 use std::borrow::Cow;
 use std::fmt;
 
-use rds_dr_model::{Capture, ListDrRelationsResponse, Source};
+use rds_dr_model::{
+    Capture, EnvelopeOperation, InfosCapture, ListDrInfosResponse, ListDrRelationsResponse,
+    Operation, Source,
+};
 use serde::de::Error as _;
 
 use crate::builder::TopologyBuilder;
 use crate::records::Records;
 
+pub(crate) mod envelope;
+mod infos;
 pub(crate) mod model;
 mod relations;
 mod scan;
 mod seed;
 
-/// The scanner's result for a capture envelope, else the serde seeds';
-/// `None` when both give up. The scanner checks the strings it keeps to be
-/// UTF-8; serde needs the whole input checked first.
-fn fast_capture(json: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>, Records)> {
-    if let Some((region, project_id, records)) = relations::capture(json) {
-        return Some((region.into(), project_id.into(), records));
+use envelope::Answer;
+
+/// The scanner's result for a capture envelope of either operation, else
+/// the serde seeds' for a relations envelope; `None` when both give up.
+/// The scanner checks the strings it keeps to be UTF-8; serde needs the
+/// whole input checked first.
+fn fast_capture(json: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>, Answer)> {
+    if let Some((region, project_id, answer)) = envelope::capture(json) {
+        return Some((region.into(), project_id.into(), answer));
     }
-    seed::capture(std::str::from_utf8(json).ok()?)
+    let text = std::str::from_utf8(json).ok()?;
+    if operation(json).ok()? != Operation::ListDrRelations {
+        return None;
+    }
+    let (region, project_id, records) = seed::capture(text)?;
+    Some((region, project_id, Answer::Relations(records)))
+}
+
+/// The operation an envelope names (`ListDrRelations` when it names none):
+/// the text `"operation"` is looked for first, so that an envelope without
+/// it is not parsed for it.
+fn operation(json: &[u8]) -> Result<Operation, serde_json::Error> {
+    if !json.windows(11).any(|w| w == b"\"operation\"") {
+        return Ok(Operation::ListDrRelations);
+    }
+    Ok(serde_json::from_slice::<EnvelopeOperation>(json)?.operation())
 }
 
 /// The scanner's result for a raw API body, else the serde seeds'.
@@ -53,13 +79,17 @@ fn fast_response(json: &[u8]) -> Option<Records> {
 
 impl TopologyBuilder {
     /// Decodes a capture envelope from JSON and adds it: the same as
-    /// decoding a [`Capture`] and calling [`capture`](Self::capture), with
-    /// far less decoding work and without holding the decoded capture.
+    /// decoding a [`Capture`] (or, when its `operation` is `ListDrInfos`,
+    /// an [`InfosCapture`]) and calling [`capture`](Self::capture) (or
+    /// [`infos_capture`](Self::infos_capture)), with far less decoding work
+    /// and without holding the decoded capture. The two kinds are told
+    /// apart by the envelope's `operation` alone.
     ///
     /// Malformed records and peers become findings, as always; only a
     /// document that is not a capture at all (bad JSON, no `source`, a
-    /// `source` that is not a region id and a 32-hex project id, ...) is an
-    /// error, and then nothing is added.
+    /// `source` that is not a region id and a 32-hex project id, an
+    /// `operation` that is neither, ...) is an error, and then nothing is
+    /// added.
     ///
     /// ```
     /// use rds_dr_topology::Topology;
@@ -68,11 +98,14 @@ impl TopologyBuilder {
     /// builder.capture_json(br#"{"source": {"region": "cn-north-4",
     ///     "project_id": "0483b6b16e954cb88930a360d2c4e663"},
     ///     "response": {"instance_dr_relations": [{"instance_id": "x1in03"}, 7]}}"#)?;
+    /// builder.capture_json(br#"{"source": {"region": "cn-north-4",
+    ///     "project_id": "0483b6b16e954cb88930a360d2c4e663"}, "operation": "ListDrInfos",
+    ///     "response": {"total_count": 1, "instance_dr_infos": [{"id": "r1"}]}}"#)?;
     /// assert!(builder.capture_json(b"{\"response\": {}}").is_err());
     /// assert!(builder.capture_json(br#"{"source": {"region": "cn-north-4", "project_id": "p1"}}"#).is_err());
     /// let topology = builder.build();
     /// let codes: Vec<&str> = topology.findings().iter().map(|f| f.code.as_str()).collect();
-    /// assert_eq!(codes, ["malformed-record", "empty-record"]);
+    /// assert_eq!(codes, ["malformed-record", "malformed-record", "empty-record"]);
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn capture_json(&mut self, json: &[u8]) -> Result<&mut Self, serde_json::Error> {
@@ -90,6 +123,33 @@ impl TopologyBuilder {
         let decoded = Self::decode_records(source, json)?;
         Ok(self.add(decoded))
     }
+
+    /// Decodes a raw ListDrInfos body (`{"total_count": N,
+    /// "instance_dr_infos": [...]}`) returned for `source` and adds it: the
+    /// same as [`infos`](Self::infos) on the decoded body.
+    ///
+    /// ```
+    /// use rds_dr_topology::{Health, Topology};
+    ///
+    /// let source = "cn-north-4/0483b6b16e954cb88930a360d2c4e663".parse().unwrap();
+    /// let mut builder = Topology::builder();
+    /// builder.records_json(&source, br#"{"instance_dr_relations": [{"instance_id": "p1",
+    ///     "slave_instances": [{"instance_id": "d1", "region": "cn-north-4"}]}]}"#)?;
+    /// builder.infos_json(&source, br#"{"total_count": 1, "instance_dr_infos": [{"id": "r1",
+    ///     "master_instance_id": "p1", "slave_instance_id": "d1", "replica_state": "0"}]}"#)?;
+    /// assert!(builder.infos_json(&source, b"7").is_err());
+    /// let topology = builder.build();
+    /// assert_eq!(topology.edge_health("p1", "d1").unwrap().health, Health::Healthy);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn infos_json(
+        &mut self,
+        source: &Source,
+        json: &[u8],
+    ) -> Result<&mut Self, serde_json::Error> {
+        let decoded = Self::decode_infos(source, json)?;
+        Ok(self.add(decoded))
+    }
 }
 
 /// A capture read from bytes must name a real (region, project): a region id
@@ -101,20 +161,23 @@ fn check_source(region: &str, project_id: &str) -> Result<(), serde_json::Error>
         .map_err(|reason| serde_json::Error::custom(format!("invalid `source`: {reason}")))
 }
 
-/// A capture (envelope or raw API body) decoded from JSON and not yet added
-/// to a builder: [`TopologyBuilder::decode_capture`] or
-/// [`TopologyBuilder::decode_records`] make it, [`TopologyBuilder::add`]
-/// adds it. It owns its data, so the decoding can run on another thread
-/// than the merge; adding it is the same as
-/// [`capture_json`](TopologyBuilder::capture_json) (or
-/// [`records_json`](TopologyBuilder::records_json)) on the same bytes.
+/// A capture (envelope or raw API body, of either operation) decoded from
+/// JSON and not yet added to a builder: [`TopologyBuilder::decode_capture`],
+/// [`TopologyBuilder::decode_records`] or [`TopologyBuilder::decode_infos`]
+/// make it, [`TopologyBuilder::add`] adds it. It owns its data, so the
+/// decoding can run on another thread than the merge; adding it is the
+/// same as [`capture_json`](TopologyBuilder::capture_json) (or
+/// [`records_json`](TopologyBuilder::records_json),
+/// [`infos_json`](TopologyBuilder::infos_json)) on the same bytes.
 ///
 /// ```
+/// use rds_dr_model::Operation;
 /// use rds_dr_topology::{Topology, TopologyBuilder};
 ///
 /// let decoded = TopologyBuilder::decode_capture(br#"{"source": {"region": "cn-north-4",
 ///     "project_id": "0483b6b16e954cb88930a360d2c4e663"},
 ///     "response": {"instance_dr_relations": [{"instance_id": "x1in03"}]}}"#)?;
+/// assert_eq!(decoded.operation(), Operation::ListDrRelations);
 /// assert!(TopologyBuilder::decode_capture(b"{\"response\": {}}").is_err());
 /// let topology = Topology::builder().add(decoded).build();
 /// assert_eq!(topology.summary().instances, 1);
@@ -123,36 +186,61 @@ fn check_source(region: &str, project_id: &str) -> Result<(), serde_json::Error>
 pub struct Decoded {
     region: String,
     project_id: String,
-    records: Records,
+    answer: Answer,
 }
 
 impl fmt::Debug for Decoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let records = match &self.answer {
+            Answer::Relations(records) => records.records.len(),
+            Answer::Infos(infos) => infos.records.len() + infos.bad.len(),
+        };
         f.debug_struct("Decoded")
-            .field("records", &self.records.records.len())
+            .field("operation", &self.operation())
+            .field("records", &records)
             .finish_non_exhaustive()
     }
 }
 
+impl Decoded {
+    /// Which API answered: `ListDrRelations` or `ListDrInfos`.
+    pub fn operation(&self) -> Operation {
+        match self.answer {
+            Answer::Relations(_) => Operation::ListDrRelations,
+            Answer::Infos(_) => Operation::ListDrInfos,
+        }
+    }
+}
+
 impl TopologyBuilder {
-    /// Decodes a capture envelope from JSON without adding it; the same
-    /// checks and errors as [`capture_json`](Self::capture_json).
+    /// Decodes a capture envelope of either operation from JSON without
+    /// adding it; the same checks and errors as
+    /// [`capture_json`](Self::capture_json).
     pub fn decode_capture(json: &[u8]) -> Result<Decoded, serde_json::Error> {
-        let (region, project_id, records) = match fast_capture(json) {
-            Some((region, project_id, records)) => {
-                (region.into_owned(), project_id.into_owned(), records)
+        let (region, project_id, answer) = match fast_capture(json) {
+            Some((region, project_id, answer)) => {
+                (region.into_owned(), project_id.into_owned(), answer)
             }
-            None => {
-                let capture: Capture = serde_json::from_slice(json)?;
-                let records = model::records(&capture.response);
-                (capture.source.region, capture.source.project_id, records)
-            }
+            None => match operation(json)? {
+                Operation::ListDrInfos => {
+                    let capture: InfosCapture = serde_json::from_slice(json)?;
+                    let records = model::infos_records(&capture.response);
+                    let Source { region, project_id } = capture.source;
+                    (region, project_id, Answer::Infos(records))
+                }
+                _ => {
+                    let capture: Capture = serde_json::from_slice(json)?;
+                    let records = model::records(&capture.response);
+                    let Source { region, project_id } = capture.source;
+                    (region, project_id, Answer::Relations(records))
+                }
+            },
         };
         check_source(&region, &project_id)?;
         Ok(Decoded {
             region,
             project_id,
-            records,
+            answer,
         })
     }
 
@@ -169,15 +257,40 @@ impl TopologyBuilder {
         Ok(Decoded {
             region: source.region.clone(),
             project_id: source.project_id.clone(),
-            records,
+            answer: Answer::Relations(records),
         })
     }
 
-    /// Adds a capture decoded by [`decode_capture`](Self::decode_capture)
-    /// or [`decode_records`](Self::decode_records).
+    /// Decodes a raw ListDrInfos body returned for `source` without adding
+    /// it; the same errors as [`infos_json`](Self::infos_json).
+    pub fn decode_infos(source: &Source, json: &[u8]) -> Result<Decoded, serde_json::Error> {
+        let records = match infos::response(json) {
+            Some(records) => records,
+            None => {
+                let response: ListDrInfosResponse = serde_json::from_slice(json)?;
+                model::infos_records(&response)
+            }
+        };
+        Ok(Decoded {
+            region: source.region.clone(),
+            project_id: source.project_id.clone(),
+            answer: Answer::Infos(records),
+        })
+    }
+
+    /// Adds a capture decoded by [`decode_capture`](Self::decode_capture),
+    /// [`decode_records`](Self::decode_records) or
+    /// [`decode_infos`](Self::decode_infos).
     pub fn add(&mut self, decoded: Decoded) -> &mut Self {
-        let src = self.source(&decoded.region, &decoded.project_id);
-        self.add_records(src, &decoded.records);
+        match decoded.answer {
+            Answer::Relations(records) => {
+                let src = self.source(&decoded.region, &decoded.project_id);
+                self.add_records(src, &records);
+            }
+            Answer::Infos(records) => {
+                self.add_infos(&decoded.region, &decoded.project_id, records);
+            }
+        }
         self
     }
 }

@@ -1,17 +1,26 @@
 //! Replication health: ListDrInfos records merged onto the edges.
 //!
-//! The builder keeps every ListDrInfos record it is given ([`InfoRecord`],
-//! owned, with the source that said it); after the graph is built, each
+//! Every decoder writes a capture's records as `records::InfoRecords`; the
+//! builder keeps them compact (`claims`: strings interned, instance ids
+//! packed, with the source that said each); after the graph is built, each
 //! record whose (`master_instance_id`, `slave_instance_id`) is an edge's
 //! (primary, DR) is that edge's, and the edge's [`Health`] is the worst of
-//! its records' (by the contract's first-that-applies table). The rules of
-//! the health findings are in [`crate::rules::health`].
+//! its records' (by the contract's first-that-applies table). Each edge
+//! keeps its health and its records' numbers ([`EdgeHealths`]); the
+//! [`EdgeHealth`] with its attributes is written out only when asked for.
+//! The rules of the health findings are in [`crate::rules::health`].
 
-use std::cmp::Ordering;
 use std::fmt;
+use std::sync::OnceLock;
 
-use rds_dr_model::{InstanceDrInfo, Lags, ListDrInfosResponse, Source};
 use serde::{Deserialize, Serialize};
+
+use crate::strings::{Strings, Sym};
+
+pub(crate) mod claims;
+pub(crate) mod records;
+
+use claims::{ClaimText, InfoClaim};
 
 /// How well a primary -> DR edge replicates.
 ///
@@ -107,189 +116,108 @@ impl Default for Thresholds {
     }
 }
 
-/// One usable ListDrInfos record, owned, with the source that said it.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct InfoRecord {
-    pub(crate) source: (String, String),
-    pub(crate) id: String,
-    pub(crate) master: String,
-    pub(crate) slave: String,
-    pub(crate) master_region: Option<String>,
-    pub(crate) slave_region: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) failed_message: Option<String>,
-    pub(crate) replica_state: Option<String>,
-    pub(crate) lags: Lags,
-    pub(crate) time: Option<i64>,
+/// Whether `text` holds `word` (lowercase ASCII) in any case.
+fn contains_ignoring_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
-/// A ListDrInfos record that could not be used.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct BadInfo {
-    pub(crate) source: (String, String),
-    pub(crate) index: usize,
-    pub(crate) field: String,
-    pub(crate) reason: String,
-    /// The instance ids the record names (master first).
-    pub(crate) ids: Vec<String>,
+/// What the health table reads in a record's `status`: whether it says
+/// `fail` or `error`, and whether it is `building` or `creating` (any case).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct StatusWords {
+    failed: bool,
+    building: bool,
 }
 
-/// Everything the builder keeps of ListDrInfos captures.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct InfoClaims {
-    pub(crate) records: Vec<InfoRecord>,
-    pub(crate) bad: Vec<BadInfo>,
-    /// The (region, project) of every infos capture.
-    pub(crate) captured: Vec<(String, String)>,
-    /// Failed ListDrInfos targets.
-    pub(crate) failed: Vec<(Source, String)>,
-    pub(crate) thresholds: Thresholds,
-}
-
-fn nonempty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-impl InfoClaims {
-    /// Adds every record of `response`, returned for `source`.
-    pub(crate) fn add(&mut self, source: &Source, response: &ListDrInfosResponse) {
-        let src = (source.region.clone(), source.project_id.clone());
-        self.captured.push(src.clone());
-        for (index, item) in response.instance_dr_infos.iter().enumerate() {
-            let Some(info) = item.valid() else {
-                let reason = item
-                    .malformed()
-                    .map(|m| m.error.clone())
-                    .unwrap_or_default();
-                let ids = item
-                    .malformed()
-                    .and_then(|m| serde_json::to_value(&m.raw).ok())
-                    .map(|raw| {
-                        ["master_instance_id", "slave_instance_id"]
-                            .iter()
-                            .filter_map(|k| raw.get(k).and_then(|v| v.as_str()))
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                self.bad.push(BadInfo {
-                    source: src.clone(),
-                    index,
-                    field: "record".into(),
-                    reason,
-                    ids,
-                });
-                continue;
-            };
-            self.add_one(&src, index, info);
+impl StatusWords {
+    fn of(status: Option<&str>) -> Self {
+        let status = status.unwrap_or("");
+        StatusWords {
+            failed: contains_ignoring_case(status, "fail")
+                || contains_ignoring_case(status, "error"),
+            building: ["building", "creating"]
+                .iter()
+                .any(|w| status.trim().eq_ignore_ascii_case(w)),
         }
     }
+}
 
-    fn add_one(&mut self, src: &(String, String), index: usize, info: &InstanceDrInfo) {
-        let ids: Vec<String> = [&info.master_instance_id, &info.slave_instance_id]
-            .into_iter()
-            .filter_map(|s| nonempty(s).map(str::to_owned))
-            .collect();
-        let missing = [
-            ("id", nonempty(&info.id)),
-            ("master_instance_id", nonempty(&info.master_instance_id)),
-            ("slave_instance_id", nonempty(&info.slave_instance_id)),
-        ]
-        .into_iter()
-        .find(|(_, v)| v.is_none());
-        let bad = |field: &str, reason: String| BadInfo {
-            source: src.clone(),
-            index,
-            field: field.to_owned(),
-            reason,
-            ids: ids.clone(),
-        };
-        if let Some((field, _)) = missing {
-            self.bad
-                .push(bad(field, format!("the record has no usable `{field}`")));
-            return;
-        }
-        let lags = match info.lags() {
-            Ok(lags) => lags,
-            Err(e) => {
-                self.bad.push(bad(e.field, e.to_string()));
-                return;
-            }
-        };
-        let own = |s: &Option<String>| nonempty(s).map(str::to_owned);
-        self.records.push(InfoRecord {
-            source: src.clone(),
-            id: own(&info.id).unwrap_or_default(),
-            master: own(&info.master_instance_id).unwrap_or_default(),
-            slave: own(&info.slave_instance_id).unwrap_or_default(),
-            master_region: own(&info.master_region),
-            slave_region: own(&info.slave_region),
-            status: info.status.clone(),
-            failed_message: own(&info.failed_message),
-            replica_state: own(&info.replica_state),
-            lags,
-            time: info.time,
-        });
+/// The contract's first-that-applies table, from what a record says.
+fn first_that_applies(
+    failed_message: bool,
+    words: StatusWords,
+    state: Option<&str>,
+    lagging: bool,
+) -> Health {
+    if failed_message || words.failed {
+        Health::Failed
+    } else if state == Some("-1") {
+        Health::Broken
+    } else if words.building {
+        Health::Building
+    } else if lagging {
+        Health::Lagging
+    } else if state == Some("0") {
+        Health::Healthy
+    } else {
+        Health::Unknown
     }
 }
 
-impl InfoRecord {
+fn lagging(lags: &rds_dr_model::Lags, t: Thresholds) -> bool {
+    let over = |v: Option<f64>, max: f64| v.is_some_and(|v| v > max);
+    over(lags.send_mb, t.max_lag_mb)
+        || over(lags.replay_mb, t.max_lag_mb)
+        || over(lags.replay_delay_ms, t.max_delay_ms)
+}
+
+impl ClaimText<'_> {
     /// The record's health by the contract's first-that-applies table.
     pub(crate) fn health(&self, t: Thresholds) -> Health {
-        let status = self.status.as_deref().unwrap_or("").to_ascii_lowercase();
-        let state = self.replica_state.as_deref();
-        if self.failed_message.is_some() || status.contains("fail") || status.contains("error") {
-            Health::Failed
-        } else if state == Some("-1") {
-            Health::Broken
-        } else if matches!(status.trim(), "building" | "creating") {
-            Health::Building
-        } else if self.lagging(t) {
-            Health::Lagging
-        } else if state == Some("0") {
-            Health::Healthy
-        } else {
-            Health::Unknown
+        first_that_applies(
+            self.failed_message.is_some(),
+            StatusWords::of(self.status),
+            self.replica_state,
+            lagging(&self.lags, t),
+        )
+    }
+}
+
+/// Judges records by the health table, reading each `status` text once
+/// while the next records repeat it (as a fleet's records do).
+pub(crate) struct Judge<'a> {
+    strs: &'a Strings,
+    t: Thresholds,
+    last_status: Option<(Option<Sym>, StatusWords)>,
+}
+
+impl<'a> Judge<'a> {
+    pub(crate) fn new(strs: &'a Strings, t: Thresholds) -> Self {
+        Judge {
+            strs,
+            t,
+            last_status: None,
         }
     }
 
-    fn lagging(&self, t: Thresholds) -> bool {
-        let over = |v: Option<f64>, max: f64| v.is_some_and(|v| v > max);
-        over(self.lags.send_mb, t.max_lag_mb)
-            || over(self.lags.replay_mb, t.max_lag_mb)
-            || over(self.lags.replay_delay_ms, t.max_delay_ms)
-    }
-
-    /// A total order over records (for order-free choices).
-    pub(crate) fn total_cmp(&self, other: &InfoRecord) -> Ordering {
-        let f = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => a.total_cmp(&b),
-            (a, b) => a.is_some().cmp(&b.is_some()),
+    /// The health of record `c` ([`ClaimText::health`] without its text).
+    pub(crate) fn health(&mut self, c: &InfoClaim) -> Health {
+        let words = match self.last_status {
+            Some((status, words)) if status == c.status => words,
+            _ => {
+                let words = StatusWords::of(self.strs.opt(c.status));
+                self.last_status = Some((c.status, words));
+                words
+            }
         };
-        (&self.source, &self.id, &self.master, &self.slave)
-            .cmp(&(&other.source, &other.id, &other.master, &other.slave))
-            .then_with(|| {
-                (
-                    &self.master_region,
-                    &self.slave_region,
-                    &self.status,
-                    &self.failed_message,
-                    &self.replica_state,
-                    self.time,
-                )
-                    .cmp(&(
-                        &other.master_region,
-                        &other.slave_region,
-                        &other.status,
-                        &other.failed_message,
-                        &other.replica_state,
-                        other.time,
-                    ))
-            })
-            .then_with(|| f(self.lags.send_mb, other.lags.send_mb))
-            .then_with(|| f(self.lags.replay_mb, other.lags.replay_mb))
-            .then_with(|| f(self.lags.replay_delay_ms, other.lags.replay_delay_ms))
+        first_that_applies(
+            c.failed_message.is_some(),
+            words,
+            self.strs.opt(c.replica_state),
+            lagging(&c.lags, self.t),
+        )
     }
 }
 
@@ -342,34 +270,93 @@ impl EdgeHealth {
         sources: Vec::new(),
     };
 
-    /// The health of an edge whose records are `records` (any order).
-    pub(crate) fn of(records: &[&InfoRecord], t: Thresholds) -> EdgeHealth {
+    /// The health of an edge whose records are `records`, the one that
+    /// decides first (see [`EdgeHealths`]).
+    pub(crate) fn of(records: &[ClaimText<'_>], t: Thresholds) -> EdgeHealth {
+        let Some(r) = records.first() else {
+            return EdgeHealth::default();
+        };
         let mut sources: Vec<HealthSource> = records
             .iter()
             .map(|r| HealthSource {
-                source: format!("{}/{}", r.source.0, r.source.1),
-                id: r.id.clone(),
+                source: r.source_text(),
+                id: r.id.to_owned(),
                 health: r.health(t),
             })
             .collect();
         sources.sort();
         sources.dedup();
-        let decider = records
-            .iter()
-            .min_by(|a, b| (a.health(t).cmp(&b.health(t))).then_with(|| a.total_cmp(b)));
-        let Some(r) = decider else {
-            return EdgeHealth::default();
-        };
         EdgeHealth {
             health: r.health(t),
-            replica_state: r.replica_state.clone(),
-            dr_status: r.status.clone(),
+            replica_state: r.replica_state.map(str::to_owned),
+            dr_status: r.status.map(str::to_owned),
             send_lag_mb: r.lags.send_mb,
             replay_lag_mb: r.lags.replay_mb,
             replay_delay_ms: r.lags.replay_delay_ms,
             dr_since: r.time.and_then(rfc3339),
             sources,
         }
+    }
+}
+
+/// Every edge's health, compact: its [`Health`], and the numbers of its
+/// ListDrInfos records (the one that decides first); the records
+/// themselves; and each edge's [`EdgeHealth`] once asked for.
+#[derive(Debug, Default)]
+pub(crate) struct EdgeHealths {
+    /// Each edge's health; empty when no record is on any edge (all
+    /// `unknown`).
+    pub(crate) health: Vec<Health>,
+    /// Edge `e`'s records are `members[starts[e]..starts[e + 1]]`,
+    /// numbers in `claims`, without repeats, the deciding one first.
+    pub(crate) starts: Vec<u32>,
+    pub(crate) members: Vec<u32>,
+    pub(crate) claims: Vec<InfoClaim>,
+    /// The claims' record ids (see [`claims::InfoClaims::text`]).
+    pub(crate) text: String,
+    /// Every edge's [`EdgeHealth`], written on first use.
+    full: OnceLock<Vec<EdgeHealth>>,
+}
+
+impl EdgeHealths {
+    /// Edge `e`'s health.
+    pub(crate) fn health(&self, e: usize) -> Health {
+        self.health.get(e).copied().unwrap_or_default()
+    }
+
+    /// The numbers of edge `e`'s records, the deciding one first.
+    pub(crate) fn members_of(&self, e: usize) -> &[u32] {
+        match (self.starts.get(e), self.starts.get(e + 1)) {
+            (Some(&from), Some(&to)) => &self.members[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+
+    /// Record `c` with its strings.
+    pub(crate) fn claim<'a>(&'a self, c: u32, strs: &'a Strings) -> ClaimText<'a> {
+        ClaimText::of(&self.claims[c as usize], &self.text, strs)
+    }
+
+    /// Edge `e`'s records, the deciding one first.
+    pub(crate) fn records<'a>(&'a self, e: usize, strs: &'a Strings) -> Vec<ClaimText<'a>> {
+        self.members_of(e)
+            .iter()
+            .map(|&c| self.claim(c, strs))
+            .collect()
+    }
+
+    /// Edge `e`'s health with its attributes (`None`: no record), every
+    /// edge's written out on first use.
+    pub(crate) fn full(&self, e: usize, strs: &Strings, t: Thresholds) -> Option<&EdgeHealth> {
+        if self.members.is_empty() {
+            return None;
+        }
+        let all = self.full.get_or_init(|| {
+            (0..self.health.len())
+                .map(|e| EdgeHealth::of(&self.records(e, strs), t))
+                .collect()
+        });
+        all.get(e).filter(|h| !h.sources.is_empty())
     }
 }
 
@@ -445,19 +432,19 @@ impl HealthCounts {
 
 #[cfg(test)]
 mod tests {
+    use rds_dr_model::Lags;
+
     use super::*;
 
-    fn record(status: &str, state: Option<&str>) -> InfoRecord {
-        InfoRecord {
-            source: ("r".into(), "p".into()),
-            id: "x".into(),
-            master: "p".into(),
-            slave: "d".into(),
+    fn record(status: &'static str, state: Option<&'static str>) -> ClaimText<'static> {
+        ClaimText {
+            source: ("r", "p"),
+            id: "x",
             master_region: None,
             slave_region: None,
-            status: Some(status.into()),
+            status: Some(status),
             failed_message: None,
-            replica_state: state.map(str::to_owned),
+            replica_state: state,
             lags: Lags::default(),
             time: None,
         }
@@ -476,7 +463,7 @@ mod tests {
         assert_eq!(record("Building", Some("0")).health(t), Health::Building);
         assert_eq!(record("rebuilding", None).health(t), Health::Unknown);
         let mut r = record("normal", Some("0"));
-        r.failed_message = Some("boom".into());
+        r.failed_message = Some("boom");
         assert_eq!(r.health(t), Health::Failed);
         let mut r = record("normal", Some("0"));
         r.lags.send_mb = Some(64.0);
@@ -506,16 +493,24 @@ mod tests {
     }
 
     #[test]
-    fn worst_wins_whatever_the_order() {
+    fn the_deciding_record_gives_the_attributes() {
         let t = Thresholds::default();
         let a = record("normal", Some("0"));
         let mut b = record("normal", Some("-1"));
-        b.source = ("s".into(), "q".into());
-        let one = EdgeHealth::of(&[&a, &b], t);
-        let two = EdgeHealth::of(&[&b, &a], t);
-        assert_eq!(one, two);
-        assert_eq!(one.health, Health::Broken);
-        assert_eq!(one.replica_state.as_deref(), Some("-1"));
-        assert_eq!(one.sources.len(), 2);
+        b.source = ("s", "q");
+        let h = EdgeHealth::of(&[b, a], t);
+        assert_eq!(h.health, Health::Broken);
+        assert_eq!(h.replica_state.as_deref(), Some("-1"));
+        assert_eq!(h.sources.len(), 2);
+        assert_eq!(h.sources[0].source, "r/p");
+        assert_eq!(EdgeHealth::of(&[], t), EdgeHealth::default());
+    }
+
+    #[test]
+    fn status_words_match_in_any_case() {
+        assert!(contains_ignoring_case("BUILD_FAILED", "fail"));
+        assert!(contains_ignoring_case("xErRoR", "error"));
+        assert!(!contains_ignoring_case("fai", "fail"));
+        assert!(!contains_ignoring_case("f\u{e4}il", "fail"));
     }
 }

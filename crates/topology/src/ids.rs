@@ -97,6 +97,9 @@ struct Slot {
 
 const EMPTY: u32 = u32::MAX;
 
+/// What [`IdInterner::find_all`] gives for an id it does not hold.
+pub(crate) const NOT_FOUND: u32 = u32::MAX;
+
 impl Slot {
     fn key(&self) -> IdKey {
         IdKey {
@@ -173,6 +176,44 @@ impl IdInterner {
             out.push(i);
         }
         self.len() - before
+    }
+
+    /// The index of each prepared id (their buffer is `text`), pushed to
+    /// `out`, or [`NOT_FOUND`] for an id never interned: a lookup that
+    /// adds nothing (for ids that must not become nodes on their own).
+    pub(crate) fn find_all(&self, ids: &[PreId], text: &str, out: &mut Vec<u32>) {
+        if self.slots.is_empty() {
+            out.extend(ids.iter().map(|_| NOT_FOUND));
+            return;
+        }
+        let mask = self.mask();
+        for (k, pre) in ids.iter().enumerate() {
+            if let Some(ahead) = ids.get(k + PREFETCH_AHEAD) {
+                self.prefetch(ahead.hash);
+            }
+            let other = pre.other_text(text);
+            let mut at = pre.hash as usize & mask;
+            // The table is never full: a free slot ends every probe.
+            let found = loop {
+                let slot = self.slots[at];
+                if slot.index == EMPTY {
+                    break NOT_FOUND;
+                }
+                if slot.hi == pre.key.hi && slot.suffix == pre.key.suffix {
+                    match other {
+                        None if slot.lo == pre.key.lo => break slot.index,
+                        Some(id)
+                            if slice(&self.others, &self.others_ends, slot.lo as usize) == id =>
+                        {
+                            break slot.index;
+                        }
+                        _ => {}
+                    }
+                }
+                at = (at + 1) & mask;
+            };
+            out.push(found);
+        }
     }
 
     fn mask(&self) -> usize {

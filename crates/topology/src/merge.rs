@@ -103,6 +103,10 @@ impl Topology {
         // Every node's place until its location is settled.
         let unknown = places.id_of(StatedLocation::default());
 
+        // 0. The ListDrInfos records' instances among the nodes (the id
+        //    table is read before the sort consumes it).
+        let mut info_ends = infos.find_ends(&ids);
+
         // 1. Nodes are numbered in id order, beside the own records grouped
         //    by instance (as first seen) and the graph's nodes.
         let sort_ids = || ids.sort();
@@ -111,6 +115,11 @@ impl Topology {
         let beside = || (own_records_by_instance(), graph_nodes());
         let ((sorted_ids, node_rank), (own_by_first, graph)) = pair.join(sort_ids, beside);
         drop(locals);
+        for end in info_ends.iter_mut().flatten() {
+            if *end != crate::health::claims::NO_NODE {
+                *end = node_rank[*end as usize];
+            }
+        }
         let renumber = Renumbering {
             node: &node_rank,
             source: &source_rank,
@@ -136,7 +145,7 @@ impl Topology {
             node_group: Vec::new(),
             findings: Vec::new(),
             summary: Summary::default(),
-            health: Vec::new(),
+            health: crate::health::EdgeHealths::default(),
             thresholds: crate::health::Thresholds::default(),
         };
         let mut findings = Vec::new();
@@ -173,7 +182,7 @@ impl Topology {
         };
         topology.record_findings(notes, &renumber, &mut findings);
         // 6. Replication health: the ListDrInfos records onto the edges.
-        topology.merge_health(infos, &mut findings);
+        topology.merge_health(infos, &info_ends, &mut findings);
         topology.set_findings(findings);
         topology
     }

@@ -46,10 +46,9 @@ pub struct Topology {
     pub(crate) node_group: Vec<u32>,
     pub(crate) findings: Vec<Finding>,
     pub(crate) summary: Summary,
-    /// Every edge's replication health, in edge order; `None` for an edge
-    /// without a ListDrInfos record (`unknown`: 8 bytes rather than a whole
-    /// `EdgeHealth` for every edge of a fleet captured without health).
-    pub(crate) health: Vec<Option<Box<crate::health::EdgeHealth>>>,
+    /// Every edge's replication health, in edge order, compact (see
+    /// [`EdgeHealths`](crate::health::EdgeHealths)).
+    pub(crate) health: crate::health::EdgeHealths,
     /// The thresholds the health was judged by.
     pub(crate) thresholds: crate::health::Thresholds,
 }
@@ -130,15 +129,18 @@ impl Topology {
 
     /// The health of edge number `e` (view order), with its attributes.
     pub(crate) fn health_of(&self, e: usize) -> &crate::health::EdgeHealth {
-        self.health
-            .get(e)
-            .and_then(Option::as_deref)
-            .unwrap_or(&UNKNOWN_HEALTH)
+        self.health_record(e).unwrap_or(&UNKNOWN_HEALTH)
+    }
+
+    /// The health of edge number `e` with its attributes, when a
+    /// ListDrInfos record is on it.
+    pub(crate) fn health_record(&self, e: usize) -> Option<&crate::health::EdgeHealth> {
+        self.health.full(e, &self.strs, self.thresholds)
     }
 
     /// The health of edge number `e` (view order).
     pub(crate) fn health_at(&self, e: usize) -> crate::health::Health {
-        self.health_of(e).health
+        self.health.health(e)
     }
 
     /// The thresholds the health was judged by.

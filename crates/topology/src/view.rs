@@ -235,7 +235,7 @@ impl Topology {
                     e.weight.status,
                     self.cross_region(p, d),
                 );
-                match self.health.get(i).and_then(Option::as_deref) {
+                match self.health_record(i) {
                     Some(h) => edge.with_health(h),
                     None => edge,
                 }

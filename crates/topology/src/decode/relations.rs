@@ -1,22 +1,22 @@
 //! The ListDrRelations answer as the scanner reads it: a table of known
-//! fields for each of its objects (the capture envelope, its source, the
-//! response, a record, a peer), and what each field's value becomes in
-//! [`Records`]. Fields not in a table are skipped.
+//! fields for each of its objects (the response, a record, a peer), and
+//! what each field's value becomes in [`Records`]. Fields not in a table
+//! are skipped. The capture envelope around it is
+//! [`envelope`](super::envelope)'s.
 
 use super::scan::{Field, Scanner, Shape};
 use crate::records::{Records, RecordsOut};
 
-/// A capture envelope: its source's region and project id, and its records.
+/// A capture envelope of a ListDrRelations answer: its source's region and
+/// project id, and its records (the envelope's table is
+/// [`envelope`](super::envelope)'s).
+#[cfg(test)]
 pub(super) fn capture(text: &[u8]) -> Option<(&str, &str, Records)> {
-    let mut scanner = Scanner::new(text);
-    let mut envelope = Envelope::default();
-    scanner.object(&mut envelope)?;
-    scanner.end()?;
-    Some((
-        envelope.region?,
-        envelope.project_id?,
-        envelope.records.unwrap_or_default(),
-    ))
+    use super::envelope::Answer;
+    match super::envelope::capture(text)? {
+        (region, project_id, Answer::Relations(records)) => Some((region, project_id, records)),
+        (_, _, Answer::Infos(_)) => None,
+    }
 }
 
 /// A raw API body.
@@ -27,57 +27,8 @@ pub(super) fn response(text: &[u8]) -> Option<Records> {
     Some(records)
 }
 
-#[derive(Default)]
-struct Envelope<'a> {
-    region: Option<&'a str>,
-    project_id: Option<&'a str>,
-    records: Option<Records>,
-}
-
-impl<'a> Shape<'a> for Envelope<'a> {
-    const FIELDS: &'static [Field] = &[
-        Field::nested(b"\"source\":"),
-        Field::text(b"\"fetched_at\":"),
-        Field::nested(b"\"response\":"),
-    ];
-
-    fn text(&mut self, _fetched_at: usize, value: Option<&'a [u8]>) -> Option<()> {
-        match value {
-            Some(time) => std::str::from_utf8(time).ok().map(drop),
-            None => Some(()),
-        }
-    }
-
-    fn nested(&mut self, sc: &mut Scanner<'a>, field: usize) -> Option<()> {
-        if field == 0 {
-            let mut source = Source::default();
-            sc.object(&mut source)?;
-            let [region, project_id] = source.0;
-            self.region = region;
-            self.project_id = project_id;
-        } else {
-            self.records = Some(response_object(sc)?);
-        }
-        Some(())
-    }
-}
-
-/// The envelope's `source`: its `region` and `project_id`, strings.
-#[derive(Default)]
-struct Source<'a>([Option<&'a str>; 2]);
-
-impl<'a> Shape<'a> for Source<'a> {
-    const FIELDS: &'static [Field] =
-        &[Field::text(b"\"region\":"), Field::text(b"\"project_id\":")];
-
-    fn text(&mut self, field: usize, value: Option<&'a [u8]>) -> Option<()> {
-        self.0[field] = Some(std::str::from_utf8(value?).ok()?);
-        Some(())
-    }
-}
-
 /// `{"instance_dr_relations": null | [record, ...]}`.
-fn response_object(sc: &mut Scanner<'_>) -> Option<Records> {
+pub(super) fn response_object(sc: &mut Scanner<'_>) -> Option<Records> {
     let mut response = Response(RecordsOut::for_len(sc.len()));
     sc.object(&mut response)?;
     Some(response.0.records)

@@ -93,9 +93,28 @@ fn first_special_swar(block: &[u8; 16]) -> Option<usize> {
 pub(super) enum Kind {
     /// A string without escapes, or `null`: handed to [`Shape::text`].
     Text,
+    /// A number without an exponent, or `null`: handed to
+    /// [`Shape::scalar`].
+    Number,
+    /// A string without escapes, a number without an exponent, or `null`
+    /// (an API that sends a number as either): handed to [`Shape::scalar`].
+    TextOrNumber,
     /// Read by the shape itself with the scanner ([`Shape::nested`]): an
     /// object, an array, `null`.
     Nested,
+}
+
+/// The value of a [`Kind::Number`] or [`Kind::TextOrNumber`] field, as
+/// bytes of the input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Scalar<'a> {
+    /// `null`.
+    Null,
+    /// A string's contents (no escapes).
+    Text(&'a [u8]),
+    /// A number's text: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, at most
+    /// [`MAX_NUMBER`] bytes.
+    Number(&'a [u8]),
 }
 
 /// A known field of an object.
@@ -113,6 +132,22 @@ impl Field {
         Field {
             key,
             kind: Kind::Text,
+        }
+    }
+
+    /// A field whose value is a number or `null`.
+    pub(super) const fn number(key: &'static [u8]) -> Field {
+        Field {
+            key,
+            kind: Kind::Number,
+        }
+    }
+
+    /// A field whose value is a string, a number, or `null`.
+    pub(super) const fn text_or_number(key: &'static [u8]) -> Field {
+        Field {
+            key,
+            kind: Kind::TextOrNumber,
         }
     }
 
@@ -138,6 +173,13 @@ pub(super) trait Shape<'a> {
 
     /// The value of the [`Kind::Text`] field `FIELDS[field]`.
     fn text(&mut self, field: usize, value: Option<&'a [u8]>) -> Option<()> {
+        let _ = (field, value);
+        None
+    }
+
+    /// The value of the [`Kind::Number`] or [`Kind::TextOrNumber`] field
+    /// `FIELDS[field]`.
+    fn scalar(&mut self, field: usize, value: Scalar<'a>) -> Option<()> {
         let _ = (field, value);
         None
     }
@@ -259,6 +301,21 @@ impl<'a> Scanner<'a> {
                     let value = sc.opt_string()?;
                     shape.text(field, value)
                 }
+                Kind::Number => {
+                    let value = match sc.peek()? {
+                        b'n' => sc.null().map(|()| Scalar::Null)?,
+                        _ => Scalar::Number(sc.number()?),
+                    };
+                    shape.scalar(field, value)
+                }
+                Kind::TextOrNumber => {
+                    let value = match sc.peek()? {
+                        b'n' => sc.null().map(|()| Scalar::Null)?,
+                        b'"' => Scalar::Text(sc.string()?),
+                        _ => Scalar::Number(sc.number()?),
+                    };
+                    shape.scalar(field, value)
+                }
                 Kind::Nested => shape.nested(sc, field),
             }
         })
@@ -347,7 +404,9 @@ impl<'a> Scanner<'a> {
                 b'n' => self.literal(b"null")?,
                 b't' => self.literal(b"true")?,
                 b'f' => self.literal(b"false")?,
-                b'-' | b'0'..=b'9' => self.skip_number()?,
+                b'-' | b'0'..=b'9' => {
+                    self.number()?;
+                }
                 _ => return None,
             }
             // What follows a value: the end of its containers, or a comma.
@@ -418,8 +477,9 @@ impl<'a> Scanner<'a> {
         Some(())
     }
 
-    /// A number without an exponent: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
-    fn skip_number(&mut self) -> Option<()> {
+    /// A number without an exponent, `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, of
+    /// at most [`MAX_NUMBER`] bytes: its text.
+    fn number(&mut self) -> Option<&'a [u8]> {
         let start = self.at;
         let digits = |sc: &mut Self| {
             let from = sc.at;
@@ -442,7 +502,7 @@ impl<'a> Scanner<'a> {
                 return None;
             }
         }
-        (self.at - start <= MAX_NUMBER).then_some(())
+        (self.at - start <= MAX_NUMBER).then(|| &self.text[start..self.at])
     }
 }
 

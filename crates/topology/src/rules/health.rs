@@ -5,135 +5,204 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use petgraph::visit::EdgeRef;
-
+use crate::bucket::bucket_by;
 use crate::finding::details::{
     DrFailed, HealthConflict, HealthMissing, HealthOrphan, HealthRecord, MalformedRecord,
     QueryFailed, ReplicationBroken, ReplicationLagging,
 };
 use crate::finding::{Code, Finding};
 use crate::graph::ix;
-use crate::health::{EdgeHealth, Health, InfoClaims, InfoRecord};
+use crate::health::claims::{BadInfo, ClaimText, InfoClaims, NO_NODE};
+use crate::health::{EdgeHealths, Health, Judge, Thresholds};
+use crate::strings::Sym;
 use crate::topology::Topology;
 
 impl Topology {
-    /// Merges the ListDrInfos records onto the edges (`self.health`, one
-    /// per edge in edge order) and adds the health findings.
-    pub(crate) fn merge_health(&mut self, claims: InfoClaims, findings: &mut Vec<Finding>) {
-        let InfoClaims {
-            mut records,
-            mut bad,
-            captured,
-            failed,
-            thresholds,
-        } = claims;
+    /// Merges the ListDrInfos records onto the edges (`self.health`, in
+    /// edge order) and adds the health findings. `ends` is each record's
+    /// (master, slave) node, or [`NO_NODE`].
+    pub(crate) fn merge_health(
+        &mut self,
+        mut claims: InfoClaims,
+        ends: &[[u32; 2]],
+        findings: &mut Vec<Finding>,
+    ) {
+        let thresholds = claims.thresholds;
         self.thresholds = thresholds;
-        failed_infos(failed, findings);
-        bad.sort();
-        bad.dedup();
-        for b in bad {
-            let source = format!("{}/{}", b.source.0, b.source.1);
-            let message = format!(
-                "ListDrInfos record {} in {source} ({}) is malformed: {}",
-                b.index,
-                if b.ids.is_empty() {
-                    "no instance ids".to_owned()
-                } else {
-                    b.ids.join(" -> ")
-                },
-                b.reason
-            );
-            findings.push(Finding::new(
-                MalformedRecord {
-                    field: b.field,
-                    index: b.index,
-                    instance_id: b.ids.first().cloned(),
-                    reason: b.reason,
-                    source,
-                },
-                b.ids,
-                message,
-            ));
-        }
-        records.sort_by(InfoRecord::total_cmp);
-        records.dedup();
-        let captured: HashSet<(String, String)> = captured.into_iter().collect();
-        let relations: HashSet<(String, String)> = self
-            .sources()
-            .map(|s| (s.region.to_owned(), s.project_id.to_owned()))
-            .collect();
+        failed_infos(std::mem::take(&mut claims.failed), findings);
+        malformed_infos(std::mem::take(&mut claims.bad), findings);
+        let (by_edge, orphans) = self.records_by_edge(ends);
+        self.orphans(&claims, &orphans, findings);
+        let captured = std::mem::take(&mut claims.captured);
+        let mut health = EdgeHealths::default();
+        health.claims = std::mem::take(&mut claims.claims);
+        health.text = std::mem::take(&mut claims.text);
+        drop(claims);
+        self.judge_edges(&mut health, by_edge, thresholds);
+        self.edge_findings(&health, &captured, findings);
+        self.health = health;
+    }
 
-        // Instances whose location is itself in conflict: their region is
-        // no yardstick for a record's (that conflict is reported already).
-        let unsettled: HashSet<String> = findings
-            .iter()
-            .filter(|f| f.code == Code::LocationConflict)
-            .flat_map(|f| f.instances.iter().cloned())
-            .collect();
-        let mut by_edge: Vec<Vec<&InfoRecord>> = vec![Vec::new(); self.graph.edge_count()];
-        for r in &records {
-            let edge = match (self.ids.find(&r.master), self.ids.find(&r.slave)) {
-                (Some(p), Some(d)) => self.graph.find_edge(ix(p), ix(d)),
-                _ => None,
+    /// Each record's edge: the records grouped by edge number (and where
+    /// each edge's start), and the records whose pair is no edge.
+    fn records_by_edge(&self, ends: &[[u32; 2]]) -> ((Vec<u32>, Vec<u32>), Vec<usize>) {
+        let mut placed = Vec::with_capacity(ends.len());
+        let mut orphans = Vec::new();
+        for (c, &[p, d]) in ends.iter().enumerate() {
+            let edge = if p == NO_NODE || d == NO_NODE {
+                None
+            } else {
+                self.graph.find_edge(ix(p), ix(d))
             };
             match edge {
-                Some(e) => by_edge[e.index()].push(r),
-                None => {
-                    if let Some(f) = self.orphan(r, &relations) {
-                        findings.push(f);
-                    }
+                Some(e) => placed.push((e.index() as u32, c as u32)),
+                None => orphans.push(c),
+            }
+        }
+        let grouped = bucket_by(
+            placed.iter(),
+            self.graph.edge_count(),
+            |&&(e, _)| e as usize,
+            |&&(_, c)| c,
+        );
+        (grouped, orphans)
+    }
+
+    /// Each edge's records without repeats, the deciding one first (the
+    /// worst health, then the first in text order), and its health.
+    fn judge_edges(
+        &self,
+        health: &mut EdgeHealths,
+        (members, starts): (Vec<u32>, Vec<u32>),
+        t: Thresholds,
+    ) {
+        if members.is_empty() {
+            return;
+        }
+        let edges = self.graph.edge_count();
+        let mut kept = Vec::with_capacity(members.len());
+        let mut kept_starts = Vec::with_capacity(edges + 1);
+        let mut judged = Vec::with_capacity(edges);
+        let mut judge = Judge::new(&self.strs, t);
+        kept_starts.push(0);
+        for e in 0..edges {
+            let group = &members[starts[e] as usize..starts[e + 1] as usize];
+            let text = |c: u32| ClaimText::of(&health.claims[c as usize], &health.text, &self.strs);
+            match group {
+                [] => judged.push(Health::Unknown),
+                [c] => {
+                    judged.push(judge.health(&health.claims[*c as usize]));
+                    kept.push(*c);
+                }
+                _ => {
+                    let mut all: Vec<(Health, ClaimText<'_>, u32)> = group
+                        .iter()
+                        .map(|&c| {
+                            let r = text(c);
+                            (r.health(t), r, c)
+                        })
+                        .collect();
+                    all.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.total_cmp(&b.1)));
+                    all.dedup_by(|a, b| a.1.same(&b.1));
+                    judged.push(all[0].0);
+                    kept.extend(all.iter().map(|&(_, _, c)| c));
                 }
             }
+            kept_starts.push(kept.len() as u32);
         }
-        let mut health = Vec::with_capacity(by_edge.len());
-        for (e, recs) in self.graph.edge_references().zip(&by_edge) {
-            let (p, d) = (e.source().index() as u32, e.target().index() as u32);
-            if recs.is_empty() {
-                self.missing(p, d, &captured, findings);
-                health.push(None);
-            } else {
-                let h = EdgeHealth::of(recs, thresholds);
-                self.health_findings(p, d, &h, recs, findings);
-                self.conflict(p, d, recs, &unsettled, findings);
-                health.push(Some(Box::new(h)));
+        health.health = judged;
+        health.members = kept;
+        health.starts = kept_starts;
+    }
+
+    /// The findings of each edge: its health's, its records' conflicts,
+    /// or that it has no record where ListDrInfos was captured.
+    fn edge_findings(
+        &self,
+        health: &EdgeHealths,
+        captured: &[(Sym, Sym)],
+        findings: &mut Vec<Finding>,
+    ) {
+        let captured: HashSet<(&str, &str)> = captured
+            .iter()
+            .map(|&(r, p)| (self.strs.get(r), self.strs.get(p)))
+            .collect();
+        // Instances whose location is itself in conflict: their region is
+        // no yardstick for a record's (that conflict is reported already).
+        let unsettled: HashSet<u32> = findings
+            .iter()
+            .filter(|f| f.code == Code::LocationConflict)
+            .flat_map(|f| f.instances.iter().filter_map(|id| self.ids.find(id)))
+            .collect();
+        let t = self.thresholds;
+        for (e, edge) in self.graph.raw_edges().iter().enumerate() {
+            let (p, d) = (edge.source().index() as u32, edge.target().index() as u32);
+            let members = health.members_of(e);
+            let Some(&first) = members.first() else {
+                if !captured.is_empty() {
+                    self.missing(p, d, &captured, findings);
+                }
+                continue;
+            };
+            let h = health.health(e);
+            if matches!(h, Health::Failed | Health::Broken | Health::Lagging) {
+                let decider = health.claim(first, &self.strs);
+                self.health_findings(p, d, h, &decider, t, findings);
             }
+            // The usual edge has one record, which can only disagree with
+            // its ends' regions: compared as symbols, without its text.
+            if members.len() == 1 {
+                let c = &health.claims[first as usize];
+                let settled = |n: u32| {
+                    (unsettled.is_empty() || !unsettled.contains(&n))
+                        .then(|| self.where_is(n).region)
+                        .flatten()
+                };
+                let differs = |stated: Option<Sym>, n: u32| {
+                    stated.is_some_and(|s| settled(n).is_some_and(|a| a != s))
+                };
+                if !differs(c.master_region, p) && !differs(c.slave_region, d) {
+                    continue;
+                }
+            }
+            let records = health.records(e, &self.strs);
+            self.conflict(p, d, &records, &unsettled, findings);
         }
-        self.health = health;
     }
 
     fn pair(&self, p: u32, d: u32) -> (String, String) {
         (self.id(p).to_owned(), self.id(d).to_owned())
     }
 
+    /// `dr-failed`, `replication-broken` or `replication-lagging`, from the
+    /// record that decided the edge's health `h`.
     fn health_findings(
         &self,
         p: u32,
         d: u32,
-        h: &EdgeHealth,
-        recs: &[&InfoRecord],
+        h: Health,
+        r: &ClaimText<'_>,
+        t: Thresholds,
         findings: &mut Vec<Finding>,
     ) {
         let (primary, dr) = self.pair(p, d);
-        let t = self.thresholds;
         let instances = vec![primary.clone(), dr.clone()];
-        match h.health {
+        let status = r.status.map(str::to_owned);
+        let lags = r.lags;
+        match h {
             Health::Failed => {
-                let decider = recs
-                    .iter()
-                    .filter(|r| r.health(t) == Health::Failed)
-                    .min_by(|a, b| a.total_cmp(b));
-                let failed_message = decider.and_then(|r| r.failed_message.clone());
+                let failed_message = r.failed_message.map(str::to_owned);
                 findings.push(Finding::new(
                     DrFailed {
                         dr: dr.clone(),
                         failed_message: failed_message.clone(),
                         primary: primary.clone(),
-                        status: h.dr_status.clone(),
+                        status: status.clone(),
                     },
-                    instances.clone(),
+                    instances,
                     format!(
                         "DR {primary} -> {dr} has failed (status {:?}{})",
-                        h.dr_status.as_deref().unwrap_or(""),
+                        status.as_deref().unwrap_or(""),
                         failed_message
                             .map(|m| format!(", {m:?}"))
                             .unwrap_or_default()
@@ -144,10 +213,10 @@ impl Topology {
                 ReplicationBroken {
                     dr: dr.clone(),
                     primary: primary.clone(),
-                    replica_state: h.replica_state.clone().unwrap_or_default(),
-                    status: h.dr_status.clone(),
+                    replica_state: r.replica_state.unwrap_or_default().to_owned(),
+                    status,
                 },
-                instances.clone(),
+                instances,
                 format!("replication from {primary} to DR {dr} is broken (replica_state -1)"),
             )),
             Health::Lagging => findings.push(Finding::new(
@@ -156,16 +225,16 @@ impl Topology {
                     max_delay_ms: t.max_delay_ms,
                     max_lag_mb: t.max_lag_mb,
                     primary: primary.clone(),
-                    replay_delay_ms: h.replay_delay_ms,
-                    replay_lag_mb: h.replay_lag_mb,
-                    send_lag_mb: h.send_lag_mb,
+                    replay_delay_ms: lags.replay_delay_ms,
+                    replay_lag_mb: lags.replay_mb,
+                    send_lag_mb: lags.send_mb,
                 },
-                instances.clone(),
+                instances,
                 format!(
                     "DR {dr} lags behind {primary} (send {} MB, replay {} MB, delay {} ms; thresholds {} MB, {} ms)",
-                    shown(h.send_lag_mb),
-                    shown(h.replay_lag_mb),
-                    shown(h.replay_delay_ms),
+                    shown(lags.send_mb),
+                    shown(lags.replay_mb),
+                    shown(lags.replay_delay_ms),
                     t.max_lag_mb,
                     t.max_delay_ms
                 ),
@@ -180,52 +249,52 @@ impl Topology {
         &self,
         p: u32,
         d: u32,
-        recs: &[&InfoRecord],
-        unsettled: &HashSet<String>,
+        recs: &[ClaimText<'_>],
+        unsettled: &HashSet<u32>,
         findings: &mut Vec<Finding>,
     ) {
         let mut fields = BTreeSet::new();
-        let distinct = |get: &dyn Fn(&InfoRecord) -> Option<&str>| {
-            recs.iter()
-                .filter_map(|r| get(r))
-                .collect::<BTreeSet<_>>()
-                .len()
-                > 1
+        let distinct = |get: &dyn for<'r> Fn(&ClaimText<'r>) -> Option<&'r str>| {
+            let mut values = recs.iter().filter_map(get);
+            values
+                .next()
+                .is_some_and(|first| values.any(|other| other != first))
         };
-        if distinct(&|r| r.replica_state.as_deref()) {
+        if distinct(&|r| r.replica_state) {
             fields.insert("replica_state");
         }
-        if distinct(&|r| r.status.as_deref()) {
+        if distinct(&|r| r.status) {
             fields.insert("status");
         }
         let settled = |n: u32| {
-            if unsettled.contains(self.id_str(n)) {
+            if unsettled.contains(&n) {
                 None
             } else {
                 self.region_of(n)
             }
         };
         let (pr, dreg) = (settled(p), settled(d));
-        let differs = |stated: &Option<String>, actual: Option<&str>| matches!((stated.as_deref(), actual), (Some(s), Some(a)) if s != a);
-        if recs.iter().any(|r| differs(&r.master_region, pr)) {
+        let differs = |stated: Option<&str>, actual: Option<&str>| matches!((stated, actual), (Some(s), Some(a)) if s != a);
+        if recs.iter().any(|r| differs(r.master_region, pr)) {
             fields.insert("master_region");
         }
-        if recs.iter().any(|r| differs(&r.slave_region, dreg)) {
+        if recs.iter().any(|r| differs(r.slave_region, dreg)) {
             fields.insert("slave_region");
         }
         if fields.is_empty() {
             return;
         }
         let (primary, dr) = self.pair(p, d);
+        let own = |s: Option<&str>| s.map(str::to_owned);
         let mut records: Vec<HealthRecord> = recs
             .iter()
             .map(|r| HealthRecord {
-                id: r.id.clone(),
-                master_region: r.master_region.clone(),
-                replica_state: r.replica_state.clone(),
-                slave_region: r.slave_region.clone(),
-                source: format!("{}/{}", r.source.0, r.source.1),
-                status: r.status.clone(),
+                id: r.id.to_owned(),
+                master_region: own(r.master_region),
+                replica_state: own(r.replica_state),
+                slave_region: own(r.slave_region),
+                source: r.source_text(),
+                status: own(r.status),
             })
             .collect();
         records.sort();
@@ -252,14 +321,14 @@ impl Topology {
         &self,
         p: u32,
         d: u32,
-        captured: &HashSet<(String, String)>,
+        captured: &HashSet<(&str, &str)>,
         findings: &mut Vec<Finding>,
     ) {
         let mut sources: Vec<String> = [p, d]
             .into_iter()
             .filter_map(|n| {
                 let loc = self.location(self.where_is(n));
-                let key = (loc.region?.to_owned(), loc.project_id?.to_owned());
+                let key = (loc.region?, loc.project_id?);
                 captured
                     .contains(&key)
                     .then(|| format!("{}/{}", key.0, key.1))
@@ -285,36 +354,75 @@ impl Topology {
         ));
     }
 
-    /// `health-orphan` for a record whose pair is no edge, when
+    /// `health-orphan` for each record whose pair is no edge, when
     /// ListDrRelations was captured for the record's source or where one of
     /// its ends is.
-    fn orphan(&self, r: &InfoRecord, relations: &HashSet<(String, String)>) -> Option<Finding> {
-        let source = format!("{}/{}", r.source.0, r.source.1);
-        let mut wheres = vec![r.source.clone()];
-        for id in [&r.master, &r.slave] {
-            if let Some(n) = self.ids.find(id) {
-                let loc = self.location(self.where_is(n));
-                if let (Some(reg), Some(proj)) = (loc.region, loc.project_id) {
-                    wheres.push((reg.to_owned(), proj.to_owned()));
+    fn orphans(&self, claims: &InfoClaims, orphans: &[usize], findings: &mut Vec<Finding>) {
+        if orphans.is_empty() {
+            return;
+        }
+        let relations: HashSet<(&str, &str)> =
+            self.sources().map(|s| (s.region, s.project_id)).collect();
+        for &c in orphans {
+            let r = ClaimText::of(&claims.claims[c], &claims.text, &self.strs);
+            let (master, slave) = (claims.end_text(c, 0), claims.end_text(c, 1));
+            let mut wheres = vec![r.source];
+            for id in [&master, &slave] {
+                if let Some(n) = self.ids.find(id) {
+                    let loc = self.location(self.where_is(n));
+                    if let (Some(reg), Some(proj)) = (loc.region, loc.project_id) {
+                        wheres.push((reg, proj));
+                    }
                 }
             }
+            if !wheres.iter().any(|w| relations.contains(w)) {
+                continue;
+            }
+            let source = r.source_text();
+            findings.push(Finding::new(
+                HealthOrphan {
+                    dr: slave.clone(),
+                    id: r.id.to_owned(),
+                    primary: master.clone(),
+                    source: source.clone(),
+                },
+                vec![master.clone(), slave.clone()],
+                format!(
+                    "ListDrInfos record {} in {source} pairs {master} -> {slave}, which no captured relation does",
+                    r.id
+                ),
+            ));
         }
-        if !wheres.iter().any(|w| relations.contains(w)) {
-            return None;
-        }
-        Some(Finding::new(
-            HealthOrphan {
-                dr: r.slave.clone(),
-                id: r.id.clone(),
-                primary: r.master.clone(),
-                source: source.clone(),
+    }
+}
+
+/// `malformed-record` for every ListDrInfos record that could not be used.
+fn malformed_infos(mut bad: Vec<BadInfo>, findings: &mut Vec<Finding>) {
+    bad.sort();
+    bad.dedup();
+    for b in bad {
+        let source = format!("{}/{}", b.source.0, b.source.1);
+        let message = format!(
+            "ListDrInfos record {} in {source} ({}) is malformed: {}",
+            b.index,
+            if b.ids.is_empty() {
+                "no instance ids".to_owned()
+            } else {
+                b.ids.join(" -> ")
             },
-            vec![r.master.clone(), r.slave.clone()],
-            format!(
-                "ListDrInfos record {} in {source} pairs {} -> {}, which no captured relation does",
-                r.id, r.master, r.slave
-            ),
-        ))
+            b.reason
+        );
+        findings.push(Finding::new(
+            MalformedRecord {
+                field: b.field,
+                index: b.index,
+                instance_id: b.ids.first().cloned(),
+                reason: b.reason,
+                source,
+            },
+            b.ids,
+            message,
+        ));
     }
 }
 
