@@ -138,6 +138,15 @@ impl Topology {
         self.health.full(e, &self.strs, self.thresholds)
     }
 
+    /// The ListDrInfos record that decides edge number `e`'s health and
+    /// attributes (the one [`health_of`](Self::health_of) takes them from),
+    /// read in place: for callers that compare edges without writing every
+    /// edge's [`EdgeHealth`](crate::health::EdgeHealth).
+    pub(crate) fn deciding_record(&self, e: usize) -> Option<crate::health::claims::ClaimText<'_>> {
+        let &c = self.health.members_of(e).first()?;
+        Some(self.health.claim(c, &self.strs))
+    }
+
     /// The health of edge number `e` (view order).
     pub(crate) fn health_at(&self, e: usize) -> crate::health::Health {
         self.health.health(e)

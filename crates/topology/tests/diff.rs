@@ -446,3 +446,40 @@ proptest! {
         prop_assert!(diff(&new, &new).is_empty());
     }
 }
+
+/// `fleet()` with one ListDrInfos record on p1 -> d1 whose `time` is `time`.
+fn with_record_time(time: i64) -> Topology {
+    let infos: rds_dr_model::InfosCapture = serde_json::from_value(json!({
+        "source": {"region": region(PA), "project_id": PA}, "operation": "ListDrInfos",
+        "response": {"total_count": 1, "instance_dr_infos": [{
+            "id": "r1", "status": "normal", "master_instance_id": "p1",
+            "master_region": region(PA), "slave_instance_id": "d1",
+            "slave_region": region(PC), "time": time, "replica_state": "0"}]}}))
+    .expect("test infos capture decodes");
+    let mut builder = Topology::builder();
+    for c in fleet() {
+        builder.capture(c);
+    }
+    builder.infos_capture(infos).build()
+}
+
+#[test]
+fn a_record_time_alone_changes_dr_since_and_unwritable_times_are_alike() {
+    let d = diff(
+        &with_record_time(1_733_450_000_000),
+        &with_record_time(1_733_450_001_000),
+    );
+    let changed: Vec<(&str, &str, Vec<&str>)> = d
+        .edges
+        .changed
+        .iter()
+        .map(|c| {
+            let paths = c.changes.iter().map(|a| a.path).collect();
+            (c.source.as_str(), c.target.as_str(), paths)
+        })
+        .collect();
+    assert_eq!(changed, [("p1", "d1", vec!["dr_since"])]);
+    assert_eq!(d.edges.changed[0].changes[0].to, "2024-12-06T01:53:21Z");
+    // Two times beyond the year 9999 both show no `dr_since`: no change.
+    assert!(diff(&with_record_time(i64::MAX), &with_record_time(i64::MAX - 1)).is_empty());
+}

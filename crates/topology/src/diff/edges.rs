@@ -17,8 +17,9 @@
 //! in OLD ([`SameRegion`], a bit per node, read instead).
 
 use super::nodes::Matching;
-use super::{EdgeChange, EdgeChanges, EdgeRef, attributes};
+use super::{AttributeChange, EdgeChange, EdgeChanges, EdgeRef, attributes};
 use crate::graph::nid;
+use crate::health::rfc3339;
 use crate::topology::Topology;
 use crate::view::EdgeView;
 
@@ -46,13 +47,7 @@ pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> Ed
             // Ends in the same regions on both sides: the edge crosses
             // regions on both or on neither, so that is not looked up.
             let settled = same_region.get(p) && same_region.get(d);
-            let unchanged =
-                attributes::same_edge(&values(old, i, !settled), &values(new, k, !settled));
-            let changes = if unchanged {
-                Vec::new()
-            } else {
-                attributes::edge_changes(&values(old, i, true), &values(new, k, true))
-            };
+            let changes = changed_attributes(old, i, new, k, settled);
             if !changes.is_empty() {
                 let EdgeRef { source, target, .. } = edge_ref(new, k);
                 out.changed.push(EdgeChange {
@@ -71,17 +66,54 @@ pub(super) fn changes(old: &Topology, new: &Topology, matching: &Matching) -> Ed
     out
 }
 
+/// What changed about OLD's edge `i`, the same edge as NEW's edge `k`
+/// (nothing, for most): compared first on what the build keeps, and only
+/// for a pair that differs there through the attribute table. `settled`:
+/// both ends are in the same regions on both sides, so whether the edge
+/// crosses regions need not be looked up for the first comparison.
+fn changed_attributes(
+    old: &Topology,
+    i: usize,
+    new: &Topology,
+    k: usize,
+    settled: bool,
+) -> Vec<AttributeChange> {
+    let ((o, o_time), (n, n_time)) = (values(old, i, !settled), values(new, k, !settled));
+    if attributes::same_edge(&o, &n) && o_time == n_time {
+        return Vec::new();
+    }
+    let ((mut o, _), (mut n, _)) = (values(old, i, true), values(new, k, true));
+    let (o_since, n_since) = (o_time.and_then(rfc3339), n_time.and_then(rfc3339));
+    o.dr_since = o_since.as_deref();
+    n.dr_since = n_since.as_deref();
+    attributes::edge_changes(&o, &n)
+}
+
 /// Edge number `k` of `t` as [`Topology::view`] shows it, but for its ids
-/// (left empty: the attribute table does not read them) and, unless
-/// `cross_region`, whether it crosses regions (left unknown).
-fn values(t: &Topology, k: usize, cross_region: bool) -> EdgeView<'_> {
+/// (left empty: the attribute table does not read them), its `dr_since`
+/// (left out; the `time` it is written from comes beside the view) and,
+/// unless `cross_region`, whether it crosses regions (left unknown). The
+/// health attributes are read from the deciding ListDrInfos record in
+/// place, so that comparing two large topologies writes no edge's
+/// [`EdgeHealth`](crate::health::EdgeHealth).
+fn values(t: &Topology, k: usize, cross_region: bool) -> (EdgeView<'_>, Option<i64>) {
     let e = &t.graph.raw_edges()[k];
     let cross = if cross_region {
         t.cross_region(nid(e.source()), nid(e.target()))
     } else {
         None
     };
-    EdgeView::new("", "", e.weight.status, cross).with_health(t.health_of(k))
+    let mut view = EdgeView::new("", "", e.weight.status, cross);
+    view.health = t.health_at(k);
+    let Some(record) = t.deciding_record(k) else {
+        return (view, None);
+    };
+    view.replica_state = record.replica_state;
+    view.dr_status = record.status;
+    view.send_lag_mb = record.lags.send_mb;
+    view.replay_lag_mb = record.lags.replay_mb;
+    view.replay_delay_ms = record.lags.replay_delay_ms;
+    (view, record.time)
 }
 
 /// For each OLD node: whether NEW has it in the same region (the same
