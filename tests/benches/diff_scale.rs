@@ -5,7 +5,9 @@
 //! 1. Writes `check_scale`'s fleet (its spec and writer, shared: 90 capture
 //!    files, about 267,000 instances) as OLD, and NEW as the same files
 //!    without one capture (so thousands of edges, nodes and findings
-//!    differ, as after a day in which a project was not fetched).
+//!    differ, as after a day in which a project was not fetched). Both sides
+//!    also hold the fleet's ListDrInfos captures (one record per edge), as
+//!    `check_scale` writes them; `RDS_DR_BENCH_NO_HEALTH=1` leaves them out.
 //! 2. Runs the release `rds-dr check --format json OLD` and `rds-dr diff
 //!    --format json OLD NEW` in turn, `RUNS` times each (a shared machine's
 //!    speed drifts), and prints the best of each and their ratio, and the
@@ -92,8 +94,24 @@ fn run() -> Result<(), String> {
                 .map_err(|e| format!("link {}: {e}", file.display()))?;
         }
     }
+    let with_health = std::env::var_os("RDS_DR_BENCH_NO_HEALTH").is_none_or(|v| v != "1");
+    let mut health = String::from("no ListDrInfos");
+    if with_health {
+        let (infos, bytes, infos_records) = check_scale::write_infos(&old_dir)?;
+        for file in &infos {
+            let name = file.file_name().ok_or("a file name")?;
+            std::fs::hard_link(file, new_dir.join(name))
+                .or_else(|_| std::fs::copy(file, new_dir.join(name)).map(|_| ()))
+                .map_err(|e| format!("link {}: {e}", file.display()))?;
+        }
+        health = format!(
+            "{} ListDrInfos files on both sides ({infos_records} records, {:.1} MB)",
+            infos.len(),
+            bytes as f64 / 1e6
+        );
+    }
     println!(
-        "fleet: {captures} capture files, {records} records, {:.1} MB of JSON as OLD; NEW without one capture (written in {:.2} s)",
+        "fleet: {captures} capture files, {records} records, {:.1} MB of JSON as OLD; NEW without one capture; {health} (written in {:.2} s)",
         total as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
