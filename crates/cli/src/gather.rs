@@ -71,7 +71,7 @@ pub fn gather(source: &SourceArgs, global: &GlobalArgs) -> Result<Gathered, CliE
     let count = crate::inputs::for_each_decoded(
         &files,
         |item| match item {
-            Item::Envelope(bytes) | Item::Infos(bytes) => TopologyBuilder::decode_capture(bytes),
+            Item::Envelope(bytes) => TopologyBuilder::decode_capture(bytes),
             Item::Raw { source, body } => TopologyBuilder::decode_records(source, body),
         },
         |decoded| {

@@ -4,14 +4,13 @@
 //!
 //! Envelopes of both kinds, ListDrRelations and ListDrInfos, may come in any
 //! mix (in a directory, a `.jsonl` file, or single files): each envelope's
-//! `"operation"` tells them apart, never its file name. An envelope without
-//! the text `"operation"` anywhere is a relations envelope, read as before;
-//! one with it has that member read first ([`EnvelopeOperation`]) to decide.
+//! `"operation"` tells them apart, never its file name. They are handed
+//! over alike, as [`Item::Envelope`]; the decoder reads the `operation`
+//! (`TopologyBuilder::decode_capture`), so no envelope is parsed twice.
 //! A raw body (`REGION/PROJECT_ID=PATH`) is a ListDrInfos body when it is an
-//! object with `instance_dr_infos` and without `instance_dr_relations`, else
-//! a ListDrRelations body.
-//! ListDrInfos envelopes are handed over as [`Item::Infos`]: until the
-//! topology merges them, `gather` keeps them in a list beside the merge.
+//! object with `instance_dr_infos` and without `instance_dr_relations`
+//! (handed over as the envelope `fetch` would have written), else a
+//! ListDrRelations body.
 //!
 //! A bad *file* (unreadable, not JSON, not an envelope) is an [`InputError`]
 //! naming the file (and the line of a `.jsonl` file) and what is wrong: the
@@ -116,10 +115,10 @@ impl std::error::Error for InputError {}
 /// bytes of a raw API body and the source it came from.
 #[derive(Clone, Copy, Debug)]
 pub enum Item<'a> {
-    /// A ListDrRelations capture envelope (JSON).
+    /// A capture envelope (JSON) of either operation: its `operation`
+    /// member tells them apart, and the decoder reads it
+    /// (`TopologyBuilder::decode_capture`).
     Envelope(&'a [u8]),
-    /// A ListDrInfos capture envelope (JSON): decode it with [`decode_infos`].
-    Infos(&'a [u8]),
     /// A raw API body (JSON) returned for `source`.
     Raw {
         /// The (region, project) that was queried.
@@ -137,61 +136,6 @@ pub fn decode_infos(bytes: &[u8]) -> Result<InfosCapture, serde_json::Error> {
         .validate()
         .map_err(<serde_json::Error as serde::de::Error>::custom)?;
     Ok(capture)
-}
-
-/// Which kind of envelope `bytes` is. Relations envelopes never name
-/// `"operation"`, so the whole text is searched for it first (a fast scan);
-/// only an envelope that has it anywhere is read for its `operation`
-/// member ([`envelope_operation`]). An envelope whose `operation` cannot be
-/// read is an error.
-fn item(bytes: &[u8]) -> Result<Item<'_>, serde_json::Error> {
-    if memchr::memmem::find(bytes, b"\"operation\"").is_none() {
-        return Ok(Item::Envelope(bytes));
-    }
-    Ok(match envelope_operation(bytes)? {
-        Operation::ListDrInfos => Item::Infos(bytes),
-        _ => Item::Envelope(bytes),
-    })
-}
-
-/// An envelope's `operation` member ([`EnvelopeOperation`]), read member
-/// by member up to it and no further: `fetch` writes it before the
-/// response, so a ListDrInfos envelope is not parsed twice (the decoder
-/// checks the whole text, and tells the kinds apart again itself).
-fn envelope_operation(bytes: &[u8]) -> Result<Operation, serde_json::Error> {
-    use serde::de::{Deserializer as _, Error as _, IgnoredAny, MapAccess, Visitor};
-
-    struct UpToOperation<'a>(&'a mut Option<Operation>);
-
-    impl<'de> Visitor<'de> for UpToOperation<'_> {
-        type Value = ();
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a capture envelope")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<String>()? {
-                if key == "operation" {
-                    // As `EnvelopeOperation` reads it: `null` is none.
-                    let operation = map.next_value::<Option<Operation>>()?;
-                    *self.0 = Some(operation.unwrap_or_default());
-                    // Found: the rest is not read (the error is dropped).
-                    return Err(A::Error::custom("found"));
-                }
-                map.next_value::<IgnoredAny>()?;
-            }
-            Ok(())
-        }
-    }
-
-    let mut found = None;
-    let read =
-        serde_json::Deserializer::from_slice(bytes).deserialize_map(UpToOperation(&mut found));
-    match found {
-        Some(operation) => Ok(operation),
-        None => read.map(|()| Operation::ListDrRelations),
-    }
 }
 
 /// Reads the files and decodes each item with `decode` on several threads
@@ -445,7 +389,7 @@ fn load_file(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
             if line.is_empty() {
                 continue;
             }
-            if item(line).and_then(&mut *out).is_err() {
+            if out(Item::Envelope(line)).is_err() {
                 return Err(InputError::new(
                     path,
                     Some(index + 1),
@@ -466,7 +410,7 @@ fn load_file(path: &Path, out: &mut Sink<'_>) -> Result<(), InputError> {
         if bytes.trim_ascii().is_empty() {
             return Err(InputError::new(path, None, "the file is empty"));
         }
-        if item(&bytes).and_then(&mut *out).is_err() {
+        if out(Item::Envelope(&bytes)).is_err() {
             return Err(InputError::new(path, None, envelope_problem(&bytes)));
         }
         Ok(())
@@ -549,7 +493,7 @@ fn load_raw(source: &Source, path: &Path, out: &mut Sink<'_>) -> Result<(), Inpu
         envelope.extend_from_slice(br#","response":"#);
         envelope.extend_from_slice(bytes.trim_ascii());
         envelope.push(b'}');
-        if out(Item::Infos(&envelope)).is_err() {
+        if out(Item::Envelope(&envelope)).is_err() {
             let problem = match decode_infos(&envelope) {
                 Err(e) if e.is_data() => format!("not a usable ListDrInfos body: {e}"),
                 Err(e) => format!("not JSON: {e}"),

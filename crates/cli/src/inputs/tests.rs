@@ -336,24 +336,32 @@ fn load(specs: &[InputSpec]) -> Result<Vec<Capture>, InputError> {
     Ok(captures)
 }
 
+/// Whether an envelope is a ListDrInfos one, by its `operation` as the
+/// model reads it (the reference for the topology's own reading). An
+/// `operation` the model does not know is no envelope of either kind:
+/// `false` here, and [`relations_envelope`] refuses it.
+fn is_infos(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<rds_dr_model::EnvelopeOperation>(bytes)
+        .is_ok_and(|e| e.operation() == rds_dr_model::Operation::ListDrInfos)
+}
+
+/// A relations envelope as the model reads it: its `operation` (absent,
+/// `null` or `"ListDrRelations"`) read first, then the capture.
+fn relations_envelope(bytes: &[u8]) -> Result<Capture, serde_json::Error> {
+    serde_json::from_slice::<rds_dr_model::EnvelopeOperation>(bytes)?;
+    let capture: Capture = serde_json::from_slice(bytes)?;
+    capture
+        .source
+        .validate()
+        .map_err(<serde_json::Error as serde::de::Error>::custom)?;
+    Ok(capture)
+}
+
 /// An item decoded the way [`load`] decodes it: the reference that the
 /// production decoders (the topology's, [`decode_infos`]) are compared with.
 fn decode_capture(item: Item<'_>) -> Result<Capture, serde_json::Error> {
     Ok(match item {
-        Item::Envelope(bytes) => {
-            let capture: Capture = serde_json::from_slice(bytes)?;
-            capture
-                .source
-                .validate()
-                .map_err(<serde_json::Error as serde::de::Error>::custom)?;
-            capture
-        }
-        Item::Raw { source, body } => Capture {
-            source: source.clone(),
-            fetched_at: None,
-            response: serde_json::from_slice(body)?,
-        },
-        Item::Infos(bytes) => {
+        Item::Envelope(bytes) if is_infos(bytes) => {
             // Not a relations capture: an empty one stands in for it in
             // the multisets the tests compare (its source kept).
             let infos = decode_infos(bytes)?;
@@ -363,6 +371,12 @@ fn decode_capture(item: Item<'_>) -> Result<Capture, serde_json::Error> {
                 response: Default::default(),
             }
         }
+        Item::Envelope(bytes) => relations_envelope(bytes)?,
+        Item::Raw { source, body } => Capture {
+            source: source.clone(),
+            fetched_at: None,
+            response: serde_json::from_slice(body)?,
+        },
     })
 }
 
@@ -405,7 +419,9 @@ fn read_both(specs: &[InputSpec]) -> Result<(Vec<String>, Vec<String>), InputErr
     for_each_decoded(
         &files,
         |item| match item {
-            Item::Infos(bytes) => decode_infos(bytes).map(|c| Err(c.response)),
+            Item::Envelope(bytes) if is_infos(bytes) => {
+                decode_infos(bytes).map(|c| Err(c.response))
+            }
             other => decode_capture(other).map(|c| Ok(c.source.to_string())),
         },
         |decoded| match decoded {
