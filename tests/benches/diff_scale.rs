@@ -70,6 +70,15 @@ fn timed(
     Ok((wall, json))
 }
 
+/// Puts OLD's `file` into NEW's `dir` under the same name: a hard link,
+/// or a copy where links are not possible.
+fn link_into(file: &Path, dir: &Path) -> Result<(), String> {
+    let to = dir.join(file.file_name().ok_or("a file name")?);
+    std::fs::hard_link(file, &to)
+        .or_else(|_| std::fs::copy(file, &to).map(drop))
+        .map_err(|e| format!("link {}: {e}", file.display()))
+}
+
 fn run() -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let scratch = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
@@ -88,10 +97,7 @@ fn run() -> Result<(), String> {
     // NEW: every capture but the 8th (a project of the first regions).
     for (i, file) in files.iter().enumerate() {
         if i != 7 {
-            let name = file.file_name().ok_or("a file name")?;
-            std::fs::hard_link(file, new_dir.join(name))
-                .or_else(|_| std::fs::copy(file, new_dir.join(name)).map(|_| ()))
-                .map_err(|e| format!("link {}: {e}", file.display()))?;
+            link_into(file, &new_dir)?;
         }
     }
     let with_health = std::env::var_os("RDS_DR_BENCH_NO_HEALTH").is_none_or(|v| v != "1");
@@ -99,10 +105,7 @@ fn run() -> Result<(), String> {
     if with_health {
         let (infos, bytes, infos_records) = check_scale::write_infos(&old_dir)?;
         for file in &infos {
-            let name = file.file_name().ok_or("a file name")?;
-            std::fs::hard_link(file, new_dir.join(name))
-                .or_else(|_| std::fs::copy(file, new_dir.join(name)).map(|_| ()))
-                .map_err(|e| format!("link {}: {e}", file.display()))?;
+            link_into(file, &new_dir)?;
         }
         health = format!(
             "{} ListDrInfos files on both sides ({infos_records} records, {:.1} MB)",
