@@ -136,22 +136,40 @@ impl InstanceDrInfo {
 }
 
 fn number(field: &'static str, text: &Option<String>) -> Result<Option<f64>, BadLag> {
-    let Some(raw) = text else { return Ok(None) };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    // Rust also reads "inf" and "NaN"; a decimal has a digit and no letter
-    // but an exponent's `e`.
-    let decimal = trimmed.bytes().any(|b| b.is_ascii_digit())
-        && trimmed
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
-    match trimmed.parse::<f64>() {
-        Ok(value) if decimal && value.is_finite() => Ok(Some(value)),
-        _ => Err(BadLag {
-            field,
-            text: raw.clone(),
-        }),
+    text.as_deref()
+        .map_or(Ok(None), |raw| Lags::parse(field, raw))
+}
+
+impl Lags {
+    /// One lag's text, as received in `field`, read by the rule of
+    /// [`InstanceDrInfo::lags`]: empty or only spaces is `None`, a finite
+    /// decimal number is its value, anything else is an error naming the
+    /// field. For readers that hold the text rather than a decoded record.
+    ///
+    /// ```
+    /// use rds_dr_model::Lags;
+    ///
+    /// assert_eq!(Lags::parse("wal_write_replay_delay_in_mb", " 1e2 "), Ok(Some(100.0)));
+    /// assert_eq!(Lags::parse("wal_write_replay_delay_in_mb", ""), Ok(None));
+    /// assert!(Lags::parse("wal_write_replay_delay_in_mb", "NaN").is_err());
+    /// ```
+    pub fn parse(field: &'static str, text: &str) -> Result<Option<f64>, BadLag> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        // Rust also reads "inf" and "NaN"; a decimal has a digit and no
+        // letter but an exponent's `e`.
+        let decimal = trimmed.bytes().any(|b| b.is_ascii_digit())
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+        match trimmed.parse::<f64>() {
+            Ok(value) if decimal && value.is_finite() => Ok(Some(value)),
+            _ => Err(BadLag {
+                field,
+                text: text.to_owned(),
+            }),
+        }
     }
 }

@@ -176,23 +176,11 @@ fn trimmed(s: Option<&[u8]>) -> Result<Option<&[u8]>, ()> {
     Ok((!text.is_empty()).then_some(text.as_bytes()))
 }
 
-/// A lag's value by the model's rule ([`rds_dr_model::InstanceDrInfo::lags`]):
-/// absent, empty or blank is `None`; a finite decimal number is its value;
-/// anything else is an error. `Err(None)`: the bytes are not UTF-8.
-pub(crate) fn lag_value(text: &[u8]) -> Result<Option<f64>, Option<String>> {
-    let raw = std::str::from_utf8(text).map_err(|_| None)?;
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    let decimal = trimmed.bytes().any(|b| b.is_ascii_digit())
-        && trimmed
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
-    match trimmed.parse::<f64>() {
-        Ok(value) if decimal && value.is_finite() => Ok(Some(value)),
-        _ => Err(Some(raw.to_owned())),
-    }
+/// Lag `k`'s value by the model's rule ([`Lags::parse`]): `Err(None)` when
+/// the bytes are not UTF-8.
+pub(crate) fn lag_value(k: usize, text: &[u8]) -> Result<Option<f64>, Option<BadLag>> {
+    let text = std::str::from_utf8(text).map_err(|_| None)?;
+    Lags::parse(LAG_FIELDS[k], text).map_err(Some)
 }
 
 impl<'de> InfoRecordsOut<'de> {
@@ -256,16 +244,15 @@ impl<'de> InfoRecordsOut<'de> {
         let mut lags = [None; 3];
         for (k, text) in raw.lags.iter().enumerate() {
             let Some(text) = text else { continue };
-            match lag_value(text) {
+            match lag_value(k, text) {
                 Ok(value) => lags[k] = value,
                 Err(None) => return Err(()),
-                Err(Some(text)) => {
+                Err(Some(bad)) => {
                     raw.all_utf8()?;
-                    let field = LAG_FIELDS[k];
                     self.bad.push(BadRecord {
                         index,
-                        field: field.to_owned(),
-                        reason: BadLag { field, text }.to_string(),
+                        field: bad.field.to_owned(),
+                        reason: bad.to_string(),
                         ids: named()?,
                     });
                     return Ok(());
@@ -368,12 +355,12 @@ mod tests {
                 .lags()
                 .map(|l| l.send_mb.map(f64::to_bits))
                 .map_err(|e| e.text);
-            let ours = lag_value(text.as_bytes())
+            let ours = lag_value(0, text.as_bytes())
                 .map(|v| v.map(f64::to_bits))
-                .map_err(|e| e.expect("UTF-8"));
+                .map_err(|e| e.expect("UTF-8").text);
             assert_eq!(ours, model, "{text:?}");
         }
-        assert_eq!(lag_value(b"\xff"), Err(None));
+        assert_eq!(lag_value(0, b"\xff"), Err(None));
     }
 
     #[test]
