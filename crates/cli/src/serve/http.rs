@@ -18,7 +18,6 @@ use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -230,36 +229,9 @@ async fn impact(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Respo
 
 /// Every (target, operation): up, stale, last success, last error.
 async fn targets(State(app): State<Arc<App>>) -> Response {
-    let Some(snapshot) = app.shared.current() else {
-        return not_ready();
-    };
-    let targets: Vec<_> = snapshot
-        .targets
-        .iter()
-        .map(|t| {
-            json!({
-                "target": t.target.to_string(),
-                "region": t.target.region,
-                "project_id": t.target.project_id,
-                "operation": t.operation.label(),
-                "up": t.up,
-                "stale": t.stale(),
-                "last_success": t.last_success.map(crate::time::rfc3339),
-                "last_error": t.last_error,
-            })
-        })
-        .collect();
-    let document = json!({
-        "scans": snapshot.scans.count,
-        "last_scan": crate::time::rfc3339(snapshot.finished_at),
-        "targets": targets,
-    });
-    match serde_json::to_string_pretty(&document) {
-        Ok(mut text) => {
-            text.push('\n');
-            json_body(Bytes::from(text))
-        }
-        Err(e) => internal(e.to_string()),
+    match app.shared.current() {
+        Some(snapshot) => snapshot.targets_json().map_or_else(internal, json_body),
+        None => not_ready(),
     }
 }
 

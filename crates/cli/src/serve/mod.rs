@@ -194,17 +194,25 @@ async fn watch(
         let merged = tokio::task::spawn_blocking(move || {
             // A panic while merging leaves the ledger as it was before it.
             let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+            let recording = Instant::now();
             let transitions = ledger.record(report, now);
+            let record_time = recording.elapsed();
             tracing::debug!(
                 infos_kept = ledger.infos().len(),
                 "ListDrInfos answers merged onto the edges"
             );
             let merging = Instant::now();
             let topology = ledger.merge();
-            (transitions, topology, ledger.statuses(), merging.elapsed())
+            let merge_time = merging.elapsed();
+            (
+                transitions,
+                topology,
+                ledger.statuses(),
+                (record_time, merge_time),
+            )
         })
         .await;
-        let (transitions, topology, statuses, merge_time) = match merged {
+        let (transitions, topology, statuses, (record_time, merge_time)) = match merged {
             Ok(merged) => merged,
             Err(error) => {
                 tracing::error!(%error, "merging this scan failed; the last result stays");
@@ -225,22 +233,26 @@ async fn watch(
             let previous = events.is_some().then(|| shared.current()).flatten();
             let formats = shared.scraped_formats();
             tokio::task::spawn_blocking(move || {
+                let analysing = Instant::now();
                 let snapshot = Snapshot::new(topology, statuses, stats, now);
+                let analyse_time = analysing.elapsed();
                 // `/metrics` in the formats scraped so far, encoded before
                 // the scan is published: a scrape never pays the encoding,
                 // so a scan does not slow it down.
+                let encoding = Instant::now();
                 for format in formats {
                     snapshot.metrics(format);
                 }
+                let encode_time = encoding.elapsed();
                 let changes =
                     previous.map(|p| rds_dr_topology::diff::diff(&p.topology, &snapshot.topology));
                 let lines = events::lines(now, &transitions, changes.as_ref());
-                (snapshot, lines)
+                (snapshot, lines, [analyse_time, encode_time])
             })
             .await
         };
         match snapshot {
-            Ok((snapshot, lines)) => {
+            Ok((snapshot, lines, [analyse_time, encode_time])) => {
                 if let Some(events) = &mut events {
                     events.write(&lines);
                 }
@@ -253,7 +265,10 @@ async fn watch(
                     edges = snapshot.topology.edge_count(),
                     findings = snapshot.topology.findings().len(),
                     fetch_ms = fetched.as_millis() as u64,
+                    record_ms = record_time.as_millis() as u64,
                     merge_ms = merge_time.as_millis() as u64,
+                    analyse_ms = analyse_time.as_millis() as u64,
+                    encode_ms = encode_time.as_millis() as u64,
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "scan published"
                 );

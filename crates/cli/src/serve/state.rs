@@ -343,6 +343,7 @@ pub struct Snapshot {
     pub finished_at: SystemTime,
     topology_json: OnceLock<Result<Bytes, String>>,
     findings_json: OnceLock<Result<Bytes, String>>,
+    targets_json: OnceLock<Result<Bytes, String>>,
     metrics_text: OnceLock<Bytes>,
     metrics_openmetrics: OnceLock<Bytes>,
     page: OnceLock<Result<Dashboard, String>>,
@@ -374,6 +375,7 @@ impl Snapshot {
             finished_at,
             topology_json: OnceLock::new(),
             findings_json: OnceLock::new(),
+            targets_json: OnceLock::new(),
             metrics_text: OnceLock::new(),
             metrics_openmetrics: OnceLock::new(),
             page: OnceLock::new(),
@@ -397,6 +399,28 @@ impl Snapshot {
             .get_or_init(|| {
                 crate::commands::check::json_document(&self.topology)
                     .map(Bytes::from)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
+    /// `/api/v1/targets` of this scan: the scan count, when it finished, and
+    /// each (target, operation)'s last call. Written once per scan, like the
+    /// other documents, so that a client polling it (every few milliseconds,
+    /// say) copies a kept body instead of taking CPU from the scan.
+    pub fn targets_json(&self) -> Result<Bytes, String> {
+        self.targets_json
+            .get_or_init(|| {
+                let document = TargetsDocument {
+                    last_scan: crate::time::rfc3339(self.finished_at),
+                    scans: self.scans.count,
+                    targets: self.targets.iter().map(TargetDocument::of).collect(),
+                };
+                serde_json::to_vec_pretty(&document)
+                    .map(|mut text| {
+                        text.push(b'\n');
+                        Bytes::from(text)
+                    })
                     .map_err(|e| e.to_string())
             })
             .clone()
@@ -458,6 +482,43 @@ impl Snapshot {
             Bytes::from(text)
         })
         .clone()
+    }
+}
+
+/// `/api/v1/targets` (members in alphabetical order, as the document has
+/// always had them).
+#[derive(serde::Serialize)]
+struct TargetsDocument<'a> {
+    last_scan: String,
+    scans: u64,
+    targets: Vec<TargetDocument<'a>>,
+}
+
+/// One (target, operation) of `/api/v1/targets`.
+#[derive(serde::Serialize)]
+struct TargetDocument<'a> {
+    last_error: Option<&'a str>,
+    last_success: Option<String>,
+    operation: &'static str,
+    project_id: &'a str,
+    region: &'a str,
+    stale: bool,
+    target: String,
+    up: bool,
+}
+
+impl<'a> TargetDocument<'a> {
+    fn of(status: &'a TargetStatus) -> TargetDocument<'a> {
+        TargetDocument {
+            last_error: status.last_error.as_deref(),
+            last_success: status.last_success.map(crate::time::rfc3339),
+            operation: status.operation.label(),
+            project_id: &status.target.project_id,
+            region: &status.target.region,
+            stale: status.stale(),
+            target: status.target.to_string(),
+            up: status.up,
+        }
     }
 }
 
@@ -571,6 +632,55 @@ mod tests {
         let back = ledger.record(report(&captures, &[]), t1 + Duration::from_secs(60));
         assert_eq!(back.len(), 1);
         assert!(back[0].up);
+    }
+
+    #[test]
+    fn the_targets_document_says_each_calls_state_and_is_written_once() {
+        let captures = fleet();
+        let targets: Vec<Target> = captures.iter().map(|c| c.source.clone()).collect();
+        let mut ledger = Ledger::new(&targets, &[Operation::ListDrRelations]);
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        ledger.record(report(&captures, &[]), t0);
+        let t1 = t0 + Duration::from_secs(60);
+        ledger.record(report(&captures, &[&targets[1]]), t1);
+        let mut stats = ScanStats::default();
+        stats.observe(Duration::from_millis(5));
+        stats.observe(Duration::from_millis(7));
+        let snapshot = Snapshot::new(ledger.merge(), ledger.statuses(), stats, t1);
+        let body = snapshot.targets_json().unwrap();
+        assert!(body.ends_with(b"}\n"));
+        let document: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        // The document as `/api/v1/targets` wrote it before it was kept:
+        // built member by member, in alphabetical order.
+        let expected = serde_json::json!({
+            "scans": 2,
+            "last_scan": crate::time::rfc3339(t1),
+            "targets": snapshot.targets.iter().map(|t| serde_json::json!({
+                "target": t.target.to_string(),
+                "region": t.target.region,
+                "project_id": t.target.project_id,
+                "operation": "list_dr_relations",
+                "up": t.up,
+                "stale": t.stale(),
+                "last_success": t.last_success.map(crate::time::rfc3339),
+                "last_error": t.last_error,
+            })).collect::<Vec<_>>(),
+        });
+        assert_eq!(document, expected);
+        let mut pretty = serde_json::to_vec_pretty(&expected).unwrap();
+        pretty.push(b'\n');
+        assert_eq!(
+            body, pretty,
+            "the same bytes as the document built member by member"
+        );
+        let down = (document["targets"].as_array().unwrap().iter())
+            .find(|t| t["target"] == targets[1].to_string())
+            .unwrap();
+        assert_eq!(down["stale"], true);
+        assert_eq!(down["up"], false);
+        assert!(down["last_error"].as_str().unwrap().contains("unavailable"));
+        // Kept: a second request gets the same buffer.
+        assert_eq!(snapshot.targets_json().unwrap().as_ptr(), body.as_ptr());
     }
 
     #[test]
