@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use rds_dr_topology::diff::Diff;
 use serde_json::json;
 
-use super::state::Transition;
+use super::ledger::Transition;
 use crate::error::CliError;
 
 /// Where the events go.
@@ -110,7 +110,7 @@ pub fn lines(time: SystemTime, transitions: &[Transition], diff: Option<&Diff>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::state::Operation;
+    use crate::serve::ledger::Operation;
     use rds_dr_model::{Capture, Target};
     use rds_dr_topology::Topology;
     use std::time::Duration;

@@ -347,7 +347,7 @@ fn protection(e: &mut Exposition, snapshot: &Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::state::{Ledger, Operation};
+    use crate::serve::ledger::{Ledger, Operation};
     use rds_dr_model::Target;
     use rds_dr_model::synth::{FleetSpec, generate};
     use std::time::{Duration, SystemTime};

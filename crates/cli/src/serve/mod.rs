@@ -5,7 +5,7 @@
 //! up to 10% shorter, at random, so that many servers do not call the
 //! service in step); a scan starts only when the one before has been
 //! published, so scans never overlap. Each scan's answers go into the
-//! [`state::Ledger`] (the last good answer of every target and operation),
+//! [`ledger::Ledger`] (the last good answer of every target and operation),
 //! which is merged into a new topology off the async threads; the result is
 //! published by swapping one `Arc` ([`state::Shared`]), so a request never
 //! waits on a scan and never sees half of one. The HTTP side ([`http`])
@@ -14,6 +14,7 @@
 mod events;
 mod exposition;
 mod http;
+mod ledger;
 mod metrics;
 mod state;
 mod web_config;
@@ -30,7 +31,8 @@ use tokio::sync::watch;
 
 use crate::error::CliError;
 use crate::live::{Live, is_fatal};
-use state::{Ledger, Operation, ScanStats, Shared, Snapshot};
+use ledger::{Ledger, Operation};
+use state::{ScanStats, Shared, Snapshot};
 
 pub use events::Events;
 pub use web_config::WebConfig;
