@@ -156,6 +156,19 @@ pub struct DrRef {
     pub hops: usize,
 }
 
+/// A primary and what the failure of its own region alone does to it: what
+/// [`Topology::impact`] of that region says of it, without the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OwnRegionFailure<'a> {
+    /// The primary's id.
+    pub primary: String,
+    /// Its region.
+    pub region: &'a str,
+    /// Whether a DR outside that region still protects it.
+    pub status: Protection,
+}
+
 impl Topology {
     /// What losing every region in `failed_regions` at once does: see the
     /// [module documentation](crate::impact) for the JSON shape.
@@ -252,6 +265,90 @@ impl Topology {
         }
     }
 
+    /// Every primary with a known region, sorted by id, and whether it
+    /// keeps a protecting DR if its own region alone fails: the `status`
+    /// that `impact(&[region])` gives it, found in one pass over the
+    /// primaries instead of one report per region. What `rds-dr serve`
+    /// exports as `rds_dr_primary_protected` and
+    /// `rds_dr_region_failure_unprotected_primaries`.
+    ///
+    /// ```
+    /// use rds_dr_model::synth::{generate, FleetSpec};
+    /// use rds_dr_topology::{Protection, Topology};
+    ///
+    /// let fleet = generate(&FleetSpec::new().seed(1).primaries(30).cross_region_probability(1.0));
+    /// let mut builder = Topology::builder();
+    /// for capture in &fleet.captures {
+    ///     builder.capture(capture);
+    /// }
+    /// let topology = builder.build();
+    /// let failures = topology.own_region_failures();
+    /// let here: Vec<_> = failures.iter().filter(|f| f.region == "cn-north-4").collect();
+    /// assert_eq!(here.len(), topology.impact(&["cn-north-4"]).summary.primaries);
+    /// // Every DR is in another region: each primary survives its region.
+    /// assert!(failures.iter().all(|f| f.status == Protection::Protected));
+    /// ```
+    pub fn own_region_failures(&self) -> Vec<OwnRegionFailure<'_>> {
+        let n = self.node_count() as u32;
+        let mut seen: Vec<bool> = vec![false; n as usize];
+        let mut queue = Vec::new();
+        let mut failures: Vec<OwnRegionFailure<'_>> = (0..n)
+            .filter(|&node| self.state(node).role == Role::Primary)
+            .filter_map(|node| {
+                let region = self.region_of(node)?;
+                let mut protecting = false;
+                self.walk_copies(node, &mut seen, &mut queue, |d, _, _, protects| {
+                    protecting |= protects && self.region_of(d).is_some_and(|r| r != region);
+                });
+                Some(OwnRegionFailure {
+                    primary: self.id(node).to_owned(),
+                    region,
+                    status: if protecting {
+                        Protection::Protected
+                    } else {
+                        Protection::Unprotected
+                    },
+                })
+            })
+            .collect();
+        failures.sort_unstable_by(|a, b| a.primary.cmp(&b.primary));
+        failures
+    }
+
+    /// Walks every copy of `node`'s data, breadth first: each DR reachable
+    /// from it (directly or through cascades) once, with the status and
+    /// health of the edge into it, its hops from `node`, and whether every
+    /// edge on the way protects (replicates). `seen` (all false, one mark
+    /// a node) and `queue` are scratch space, handed back as they came.
+    fn walk_copies(
+        &self,
+        node: u32,
+        seen: &mut [bool],
+        queue: &mut Vec<(u32, usize, bool)>,
+        mut each: impl FnMut(u32, (EdgeStatus, Health), usize, bool),
+    ) {
+        queue.clear();
+        queue.push((node, 0, true));
+        seen[node as usize] = true;
+        let mut q = 0;
+        while q < queue.len() {
+            let (at, hops, path_protects) = queue[q];
+            q += 1;
+            for (d, status, health) in self.drs(at) {
+                if seen[d as usize] {
+                    continue;
+                }
+                seen[d as usize] = true;
+                let protects = path_protects && health.protects();
+                queue.push((d, hops + 1, protects));
+                each(d, (status, health), hops + 1, protects);
+            }
+        }
+        for &(at, _, _) in queue.iter() {
+            seen[at as usize] = false;
+        }
+    }
+
     fn dr_ref(&self, node: u32, edge: EdgeStatus, health: Health, hops: usize) -> DrRef {
         let loc = self.location(self.where_is(node));
         DrRef {
@@ -273,23 +370,14 @@ impl Topology {
         let mut surviving = Vec::new();
         let mut lost = Vec::new();
         let mut unknown = Vec::new();
-        // Breadth-first over the descendants: every copy of the primary's data.
-        // (node, hops, whether every edge on the way there protects)
-        let mut queue = vec![(node, 0usize, true)];
         let mut protecting = 0;
-        seen[node as usize] = true;
-        let mut q = 0;
-        while q < queue.len() {
-            let (at, hops, path_protects) = queue[q];
-            q += 1;
-            for (d, status, health) in self.drs(at) {
-                if seen[d as usize] {
-                    continue;
-                }
-                seen[d as usize] = true;
-                let protects = path_protects && health.protects();
-                queue.push((d, hops + 1, protects));
-                let dr = self.dr_ref(d, status, health, hops + 1);
+        let mut queue = Vec::new();
+        self.walk_copies(
+            node,
+            seen,
+            &mut queue,
+            |d, (status, health), hops, protects| {
+                let dr = self.dr_ref(d, status, health, hops);
                 match self.region_of(d) {
                     None => unknown.push(dr),
                     Some(r) if failed.contains(r) => lost.push(dr),
@@ -298,11 +386,8 @@ impl Topology {
                         surviving.push(dr);
                     }
                 }
-            }
-        }
-        for &(at, _, _) in &queue {
-            seen[at as usize] = false;
-        }
+            },
+        );
         let by_hops = |a: &DrRef, b: &DrRef| (a.hops, &a.id).cmp(&(b.hops, &b.id));
         surviving.sort_by(by_hops);
         lost.sort_by(by_hops);

@@ -134,7 +134,10 @@ pub use finding::{Code, Details, Finding, Report, Severity, Summary, details};
 pub use graph::Node;
 pub use groups::Group;
 pub use health::{EdgeHealth, Health, HealthCounts, HealthSource, Thresholds};
-pub use impact::{Degraded, DrRef, Impact, ImpactSummary, PrimaryImpact, Protection, RegionImpact};
+pub use impact::{
+    Degraded, DrRef, Impact, ImpactSummary, OwnRegionFailure, PrimaryImpact, Protection,
+    RegionImpact,
+};
 pub use locations::{Location, LocationClaim, SourceRef, Via};
 #[doc(hidden)]
 pub use merge::Threads;

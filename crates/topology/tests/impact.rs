@@ -156,3 +156,61 @@ fn json_shape() {
     assert_eq!(keys.len(), 5);
     assert_eq!(v["regions"][0]["degraded"][0]["id"], "p3");
 }
+
+/// `own_region_failures` says of every primary what `impact` of its own
+/// region says, on generated fleets with cascades, defects (unknown
+/// regions among them) and every kind of unhealthy edge.
+#[test]
+fn own_region_failures_agree_with_impact_of_each_region() {
+    use rds_dr_model::synth::{FleetSpec, HealthSpec, generate, health};
+    for seed in 0..6 {
+        let fleet = generate(
+            &FleetSpec::new()
+                .seed(seed)
+                .primaries(120)
+                .region_count(4)
+                .cascaded(15)
+                .standalone(5)
+                .every_defect(1),
+        );
+        let infos = health(&fleet, &HealthSpec::new().seed(seed).every_defect(6));
+        let mut builder = Topology::builder();
+        for capture in &fleet.captures {
+            builder.capture(capture);
+        }
+        for capture in &infos.captures {
+            builder.infos_capture(capture);
+        }
+        let topology = builder.build();
+        let failures = topology.own_region_failures();
+        assert!(failures.windows(2).all(|w| w[0].primary < w[1].primary));
+        let mut regions: Vec<&str> = failures.iter().map(|f| f.region).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        assert!(regions.len() > 1, "seed {seed}");
+        let mut seen = 0;
+        let mut statuses = [0usize; 2];
+        for region in regions {
+            let impact = topology.impact(&[region]);
+            for p in &impact.regions[0].primaries {
+                let own = failures
+                    .iter()
+                    .find(|f| f.primary == p.id)
+                    .unwrap_or_else(|| panic!("seed {seed}: {} missing", p.id));
+                assert_eq!(own.region, region, "seed {seed}: {}", p.id);
+                assert_eq!(own.status, p.status, "seed {seed}: {}", p.id);
+                statuses[usize::from(p.status == Protection::Protected)] += 1;
+                seen += 1;
+            }
+        }
+        assert_eq!(
+            seen,
+            failures.len(),
+            "seed {seed}: no primary twice, none left out"
+        );
+        assert!(
+            statuses[0] > 0 && statuses[1] > 0,
+            "seed {seed}: {statuses:?}"
+        );
+    }
+}

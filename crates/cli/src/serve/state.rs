@@ -3,14 +3,14 @@
 //! documents written from them once), published by swapping one `Arc`
 //! ([`Shared`]) so that readers never wait on a scan.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
 use axum::body::Bytes;
-use rds_dr_topology::{Protection as Protected, Role, Topology};
+use rds_dr_topology::{Protection, Topology};
 
 use super::exposition::Format;
 use super::ledger::TargetStatus;
@@ -68,31 +68,28 @@ pub struct RegionFailures {
 }
 
 impl RegionFailures {
-    /// Runs `impact` for each region that has a primary.
+    /// What `impact` says of each primary for the failure of its own
+    /// region, and the count per region of those left unprotected.
     pub fn of(topology: &Topology) -> RegionFailures {
-        let regions: BTreeSet<&str> = topology
-            .nodes()
-            .filter(|n| n.role == Role::Primary)
-            .filter_map(|n| n.location.region)
-            .collect();
-        let mut failures = RegionFailures::default();
-        for region in regions {
-            let impact = topology.impact(&[region]);
-            failures
-                .unprotected
-                .push((region.to_owned(), impact.summary.unprotected));
-            for entry in &impact.regions {
-                for p in &entry.primaries {
-                    failures.primaries.push(PrimaryProtection {
-                        primary: p.id.clone(),
-                        region: region.to_owned(),
-                        protected: p.status == Protected::Protected,
-                    });
+        let mut unprotected: BTreeMap<&str, usize> = BTreeMap::new();
+        let primaries = (topology.own_region_failures().into_iter())
+            .map(|failure| {
+                let left = unprotected.entry(failure.region).or_default();
+                let protected = failure.status == Protection::Protected;
+                *left += usize::from(!protected);
+                PrimaryProtection {
+                    primary: failure.primary,
+                    region: failure.region.to_owned(),
+                    protected,
                 }
-            }
+            })
+            .collect();
+        RegionFailures {
+            primaries,
+            unprotected: (unprotected.into_iter())
+                .map(|(region, count)| (region.to_owned(), count))
+                .collect(),
         }
-        failures.primaries.sort_by(|a, b| a.primary.cmp(&b.primary));
-        failures
     }
 }
 
