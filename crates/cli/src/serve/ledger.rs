@@ -96,6 +96,15 @@ struct Entry {
 pub struct Ledger {
     entries: BTreeMap<(Target, Operation), Entry>,
     thresholds: Thresholds,
+    /// The answers the last [`Ledger::record`] replaced, until
+    /// [`Ledger::retire`] hands them out (or the next `record` drops them).
+    replaced: Vec<Answer>,
+}
+
+/// Answers a scan replaced, handed out so that they are freed after the
+/// scan is published rather than while it is being merged.
+pub struct Retired {
+    _answers: Vec<Answer>,
 }
 
 impl Ledger {
@@ -123,14 +132,18 @@ impl Ledger {
         Ledger {
             entries,
             thresholds: Thresholds::default(),
+            replaced: Vec::new(),
         }
     }
 
     /// Takes in a scan finished at `now` (both operations, or only
     /// ListDrRelations under `--no-health`); returns the (target, operation)
     /// pairs that went down or came back (none on a pair's first scan).
-    /// A pair the ledger was not made for is ignored.
+    /// A pair the ledger was not made for is ignored. The answers it
+    /// replaces are kept aside until [`Ledger::retire`] (or the next
+    /// `record`).
     pub fn record(&mut self, report: FleetReport, now: SystemTime) -> Vec<Transition> {
+        self.replaced.clear();
         let mut transitions = Vec::new();
         let answers = (report.captures.into_iter())
             .map(|c| (c.source.clone(), Answer::Relations(c)))
@@ -155,7 +168,9 @@ impl Ledger {
             entry.status.up = true;
             entry.status.last_success = Some(now);
             entry.status.last_error = None;
-            entry.answer = Some(answer);
+            if let Some(old) = entry.answer.replace(answer) {
+                self.replaced.push(old);
+            }
         }
         for failure in report.failures {
             let Some(operation) = Operation::of(failure.operation) else {
@@ -178,6 +193,16 @@ impl Ledger {
             entry.status.last_error = Some(error);
         }
         transitions
+    }
+
+    /// The answers the last [`Ledger::record`] replaced: freeing the
+    /// previous scan's answers (a few small blocks a record) costs about as
+    /// much as merging; the scan loop drops them once the new scan is
+    /// published.
+    pub fn retire(&mut self) -> Retired {
+        Retired {
+            _answers: std::mem::take(&mut self.replaced),
+        }
     }
 
     /// The thresholds over which an edge is `lagging` (`--max-lag-mb`,
@@ -376,6 +401,31 @@ pub(super) mod tests {
         let merged = ledger.merge();
         assert_eq!(merged.findings(), full.findings());
         assert_eq!(merged.edge_count(), full.edge_count());
+    }
+
+    #[test]
+    fn replaced_answers_are_retired_once_and_never_pile_up() {
+        let captures = fleet();
+        let targets: Vec<Target> = captures.iter().map(|c| c.source.clone()).collect();
+        let mut ledger = Ledger::new(&targets, &[Operation::ListDrRelations]);
+        let now = SystemTime::UNIX_EPOCH;
+        ledger.record(report(&captures, &[]), now);
+        assert_eq!(ledger.retire()._answers.len(), 0, "nothing replaced yet");
+        // One target fails: its answer stays, the others are replaced.
+        ledger.record(report(&captures, &[&targets[0]]), now);
+        assert_eq!(ledger.retire()._answers.len(), targets.len() - 1);
+        assert_eq!(ledger.retire()._answers.len(), 0, "handed out once");
+        // Not retired: the next record drops them instead of keeping both.
+        ledger.record(report(&captures, &[]), now);
+        ledger.record(report(&captures, &[]), now);
+        assert_eq!(ledger.retire()._answers.len(), targets.len());
+        assert_eq!(ledger.merge().edge_count(), {
+            let mut builder = Topology::builder();
+            for capture in &captures {
+                builder.capture(capture);
+            }
+            builder.build().edge_count()
+        });
     }
 
     #[test]

@@ -207,14 +207,14 @@ async fn watch(
             let topology = ledger.merge();
             let merge_time = merging.elapsed();
             (
-                transitions,
+                (transitions, ledger.retire()),
                 topology,
                 ledger.statuses(),
                 (record_time, merge_time),
             )
         })
         .await;
-        let (transitions, topology, statuses, (record_time, merge_time)) = match merged {
+        let ((transitions, retired), topology, statuses, (record_time, merge_time)) = match merged {
             Ok(merged) => merged,
             Err(error) => {
                 tracing::error!(%error, "merging this scan failed; the last result stays");
@@ -276,9 +276,14 @@ async fn watch(
                 );
                 shared.publish(snapshot);
                 // The scan before is freed now (unless a response still
-                // reads it): hand its memory back, so that a long-running
-                // serve stays at the size of one or two scans.
-                let _ = tokio::task::spawn_blocking(crate::alloc::release_free_memory).await;
+                // reads it), with the answers this scan replaced: hand the
+                // memory back, so that a long-running serve stays at the
+                // size of one or two scans.
+                let _ = tokio::task::spawn_blocking(move || {
+                    drop(retired);
+                    crate::alloc::release_free_memory();
+                })
+                .await;
             }
             Err(error) => {
                 tracing::error!(%error, "analysing this scan failed; the last result stays")
