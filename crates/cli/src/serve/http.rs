@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::exposition::Format;
-use super::state::Shared;
+use super::state::{Shared, Snapshot};
 use super::web_config::Users;
 
 /// The longest request target (path and query) served; longer is a 414.
@@ -176,17 +176,26 @@ async fn metrics(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) ->
 }
 
 async fn topology(State(app): State<Arc<App>>) -> Response {
-    match app.shared.current() {
-        None => not_ready(),
-        Some(snapshot) => snapshot.topology_json().map_or_else(internal, json_body),
-    }
+    json_document(&app, Snapshot::topology_json).await
 }
 
 async fn findings(State(app): State<Arc<App>>) -> Response {
-    match app.shared.current() {
-        None => not_ready(),
-        Some(snapshot) => snapshot.findings_json().map_or_else(internal, json_body),
-    }
+    json_document(&app, Snapshot::findings_json).await
+}
+
+/// One of the published scan's JSON documents, written on the blocking
+/// threads the first time it is asked for (for 10,000 edges that takes
+/// milliseconds, which would hold up every request on the same async
+/// worker) and copied from the kept body after that.
+async fn json_document(app: &App, document: fn(&Snapshot) -> Result<Bytes, String>) -> Response {
+    let Some(snapshot) = app.shared.current() else {
+        return not_ready();
+    };
+    tokio::task::spawn_blocking(move || document(&snapshot))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+        .map_or_else(internal, json_body)
 }
 
 /// `?fail_region=R` (repeatable): `impact --fail-region R ... --format json`.
@@ -229,10 +238,7 @@ async fn impact(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Respo
 
 /// Every (target, operation): up, stale, last success, last error.
 async fn targets(State(app): State<Arc<App>>) -> Response {
-    match app.shared.current() {
-        Some(snapshot) => snapshot.targets_json().map_or_else(internal, json_body),
-        None => not_ready(),
-    }
+    json_document(&app, Snapshot::targets_json).await
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> Response {
