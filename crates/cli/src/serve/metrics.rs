@@ -4,6 +4,8 @@
 //! it comes from has it.
 
 mod fleet;
+#[cfg(test)]
+mod reference;
 
 use super::exposition::{Exposition, Format, Kind};
 use super::state::{SCAN_BUCKETS, ScanStats, Snapshot};
@@ -290,7 +292,7 @@ mod tests {
         ledger.record(report, SystemTime::UNIX_EPOCH);
         let topology = ledger.merge();
         let view = topology.view();
-        let edges = replication(&view);
+        let edges = replication(&topology);
         // Every edge with a known replica_state (the building ones have none).
         let known = view
             .edges
@@ -315,5 +317,189 @@ mod tests {
         assert!(text.contains("# TYPE rds_dr_scans counter\nrds_dr_scans_total 0\n"));
         assert!(!text.contains("rds_dr_edges"));
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    /// `new` and `old` are the same text; else the first line that differs.
+    fn assert_same(new: &str, old: &str, what: &str) {
+        if new == old {
+            return;
+        }
+        let (mut a, mut b) = (new.lines(), old.lines());
+        for n in 1.. {
+            let (x, y) = (a.next(), b.next());
+            assert_eq!(x, y, "{what}: line {n} differs");
+            if x.is_none() {
+                break;
+            }
+        }
+        panic!("{what}: the same lines, not the same bytes");
+    }
+
+    /// A scan of a generated fleet with ListDrInfos records (a few of each
+    /// health defect), both operations of every target answered, and a
+    /// target of each operation that failed.
+    fn health_snapshot(seed: u64, primaries: usize) -> Snapshot {
+        use rds_dr_model::synth::{HealthSpec, health};
+        let fleet = generate(
+            &FleetSpec::new()
+                .seed(seed)
+                .region_count(4)
+                .primaries(primaries),
+        );
+        let infos = health(&fleet, &HealthSpec::new().seed(seed).every_defect(2));
+        let mut targets: Vec<Target> = fleet.captures.iter().map(|c| c.source.clone()).collect();
+        targets.push(
+            "eu-west-0/0483b6b16e954cb88930a360d2c4e663"
+                .parse()
+                .unwrap(),
+        );
+        let operations = [Operation::ListDrRelations, Operation::ListDrInfos];
+        let mut ledger = Ledger::new(&targets, &operations);
+        let report = rds_dr_api::fleet::FleetReport {
+            captures: fleet.captures,
+            infos: infos.captures,
+            ..Default::default()
+        };
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_860_000_250);
+        ledger.record(report, at);
+        let mut scans = ScanStats::default();
+        for ms in [40, 300, 1_250, 400_000] {
+            scans.observe(Duration::from_millis(ms));
+        }
+        let snapshot = Snapshot::new(ledger.merge(), ledger.statuses(), scans, at);
+        assert!(snapshot.targets.iter().any(|t| !t.up));
+        snapshot
+    }
+
+    const FORMATS: [Format; 3] = [
+        Format::Text,
+        Format::OpenMetrics("1.0.0"),
+        Format::OpenMetrics("0.0.1"),
+    ];
+
+    #[test]
+    fn same_bytes_as_before_on_fleets_with_health() {
+        for format in FORMATS {
+            assert_same(
+                &render(None, format),
+                &reference::render(None, format),
+                "before the first scan",
+            );
+        }
+        for (seed, primaries) in [(5, 60), (14, 700), (3, 1)] {
+            let s = health_snapshot(seed, primaries);
+            let text = render(Some(&s), Format::Text);
+            assert!(text.contains("rds_dr_replication_lag_bytes{"), "{seed}");
+            assert!(text.contains("rds_dr_replication_up{") && text.contains("} 0\n"));
+            for format in FORMATS {
+                assert_same(
+                    &render(Some(&s), format),
+                    &reference::render(Some(&s), format),
+                    &format!("seed {seed}, {primaries} primaries, {format:?}"),
+                );
+            }
+        }
+        // Without ListDrInfos: no replication series at all.
+        let s = snapshot(30);
+        for format in FORMATS {
+            assert_same(
+                &render(Some(&s), format),
+                &reference::render(Some(&s), format),
+                "no health",
+            );
+        }
+    }
+
+    /// Ids, regions and a target's project with `"`, `\` and newlines in
+    /// them (a capture built in code is taken as it is), and lags that
+    /// give odd values: 0, -0, tiny, huge, beyond `f64` once in bytes.
+    #[test]
+    fn same_bytes_as_before_with_labels_to_escape_and_odd_values() {
+        use crate::serve::ledger::TargetStatus;
+        let weird = Target {
+            region: "cn-\"north\"\\4\nb".to_owned(),
+            project_id: "p\\\"\n".to_owned(),
+        };
+        let plain: Target = "cn-north-4/0483b6b16e954cb88930a360d2c4e663"
+            .parse()
+            .unwrap();
+        let relations = br#"{"instance_dr_relations": [
+            {"instance_id": "p\"1\\x\ny", "slave_instances": [
+                {"instance_id": "d\\1", "region": "ap-\"south\"\n1"},
+                {"instance_id": "d2", "region": "cn-north-4"},
+                {"instance_id": "d3\"", "region": "eu\\west"},
+                {"instance_id": "d4", "region": "eu\\west"},
+                {"instance_id": "d5", "region": "la-south-2"},
+                {"instance_id": "d6", "region": "la-south-2"},
+                {"instance_id": "d7", "region": "la-south-2"},
+                {"instance_id": "d8", "region": "la-south-2"}]},
+            {"instance_id": "plain-1", "slave_instances": [
+                {"instance_id": "d9", "region": "cn-north-4"}]}]}"#;
+        let infos = br#"{"total_count": 8, "instance_dr_infos": [
+            {"id": "r1", "status": "ok", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d\\1",
+             "replica_state": "0", "wal_write_receive_delay_in_mb": "0",
+             "wal_write_replay_delay_in_mb": "-0", "wal_receive_replay_delay_in_ms": "0.001"},
+            {"id": "r2", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d2",
+             "replica_state": "-1", "wal_write_receive_delay_in_mb": "1e308",
+             "wal_receive_replay_delay_in_ms": "1e-9"},
+            {"id": "r3", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d3\"",
+             "replica_state": "0", "wal_write_replay_delay_in_mb": "99999999999999999999.5",
+             "wal_receive_replay_delay_in_ms": "123456789012345678"},
+            {"id": "r4", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d4",
+             "replica_state": "0", "wal_write_receive_delay_in_mb": "0.1",
+             "wal_write_replay_delay_in_mb": "953.67431640625", "wal_receive_replay_delay_in_ms": "-1.5"},
+            {"id": "r5", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d5",
+             "replica_state": "1", "wal_write_receive_delay_in_mb": "3"},
+            {"id": "r6", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d6",
+             "status": "building"},
+            {"id": "r7", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d7",
+             "replica_state": "-1", "wal_write_receive_delay_in_mb": "-1e308",
+             "wal_write_replay_delay_in_mb": "2.2250738585072014e-308"},
+            {"id": "r8", "master_instance_id": "plain-1", "slave_instance_id": "d9",
+             "replica_state": "0", "wal_write_receive_delay_in_mb": "12.34",
+             "wal_write_replay_delay_in_mb": "0.0000001", "wal_receive_replay_delay_in_ms": "1e15"}]}"#;
+        let mut builder = rds_dr_topology::Topology::builder();
+        builder.records_json(&weird, relations).unwrap();
+        builder.infos_json(&weird, infos).unwrap();
+        builder
+            .records_json(&plain, br#"{"instance_dr_relations": []}"#)
+            .unwrap();
+        let topology = builder.build();
+        assert!(topology.edge_count() >= 9, "{}", topology.edge_count());
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_860_000_001);
+        let targets = vec![
+            TargetStatus {
+                target: weird.clone(),
+                operation: Operation::ListDrRelations,
+                up: true,
+                last_success: Some(at),
+                last_error: None,
+            },
+            TargetStatus {
+                target: weird,
+                operation: Operation::ListDrInfos,
+                up: false,
+                last_success: None,
+                last_error: Some("HTTP 503".to_owned()),
+            },
+        ];
+        let s = Snapshot::new(topology, targets, ScanStats::default(), at);
+        let text = render(Some(&s), Format::Text);
+        for expected in [
+            "primary=\"p\\\"1\\\\x\\ny\",dr=\"d\\\\1\",primary_region=\"cn-\\\"north\\\"\\\\4\\nb\",dr_region=\"ap-\\\"south\\\"\\n1\"",
+            "kind=\"send\"} +Inf\n",
+            "kind=\"send\"} -Inf\n",
+            "kind=\"replay\"} 0\n",
+            "} 0.000000000001\n",
+        ] {
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
+        for format in FORMATS {
+            assert_same(
+                &render(Some(&s), format),
+                &reference::render(Some(&s), format),
+                &format!("{format:?}"),
+            );
+        }
     }
 }

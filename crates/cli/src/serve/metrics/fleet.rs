@@ -3,9 +3,9 @@
 //! read the topology and the region failures computed from it, nothing
 //! else of the scan, so `benches/serve_metrics.rs` encodes them in-process.
 
-use rds_dr_topology::{Code, EdgeStatus, GraphView, Role, Topology};
+use rds_dr_topology::{Code, EdgeStatus, Role, Topology};
 
-use crate::serve::exposition::{Exposition, Kind};
+use crate::serve::exposition::{Exposition, Kind, LabelSet};
 
 /// Every edge health value, in the contract's order: `rds_dr_edges_by_health`
 /// reports each of them, 0 included.
@@ -49,21 +49,12 @@ pub fn edges_by_health(topology: &Topology) -> [usize; HEALTH_VALUES.len()] {
 }
 
 /// The edges whose replication state is known (a ListDrInfos record gave
-/// `replica_state` `0` or `-1`), in view order (by primary, then DR).
-pub fn replication<'a>(view: &GraphView<'a>) -> Vec<Replication<'a>> {
-    // The view's nodes are sorted by id: a binary search of its strings
-    // costs a tenth of a `Topology::node` lookup (about 1 us: hashing and
-    // unpacking the id), which for 10,000 edges was a third of the encode.
-    let nodes = &view.nodes;
-    let region = |id: &str| -> &'a str {
-        nodes
-            .binary_search_by(|n| n.id.cmp(id))
-            .ok()
-            .and_then(|i| nodes[i].region)
-            .unwrap_or_default()
-    };
-    view.edges
-        .iter()
+/// `replica_state` `0` or `-1`), in view order (by primary, then DR); an
+/// unknown region is empty. Read from the topology's tables
+/// ([`Topology::replication`]): no view, and no edge's `EdgeHealth`.
+pub fn replication(topology: &Topology) -> Vec<Replication<'_>> {
+    topology
+        .replication()
         .filter_map(|edge| {
             let up = match edge.replica_state? {
                 "0" => true,
@@ -71,10 +62,10 @@ pub fn replication<'a>(view: &GraphView<'a>) -> Vec<Replication<'a>> {
                 _ => return None,
             };
             Some(Replication {
-                primary: edge.source,
-                dr: edge.target,
-                primary_region: region(edge.source),
-                dr_region: region(edge.target),
+                primary: edge.primary,
+                dr: edge.dr,
+                primary_region: edge.primary_region.unwrap_or_default(),
+                dr_region: edge.dr_region.unwrap_or_default(),
                 up,
                 send_lag_mb: edge.send_lag_mb,
                 replay_lag_mb: edge.replay_lag_mb,
@@ -97,12 +88,10 @@ pub fn capacity(topology: &Topology) -> usize {
 /// `rds_dr_instances`, `rds_dr_edges`, `rds_dr_edges_by_health`,
 /// `rds_dr_findings` and the `rds_dr_replication_*` families of `topology`.
 pub fn topology(e: &mut Exposition, topology: &Topology) {
-    // One view for every family: `Topology::nodes` unpacks each id.
-    let view = topology.view();
     let roles = [Role::Primary, Role::Dr, Role::Cascaded, Role::Standalone];
     let mut by_role = [0usize; 4];
-    for node in &view.nodes {
-        by_role[roles.iter().position(|r| *r == node.role).unwrap_or(3)] += 1;
+    for role in topology.roles() {
+        by_role[roles.iter().position(|r| *r == role).unwrap_or(3)] += 1;
     }
     e.family(
         "rds_dr_instances",
@@ -120,7 +109,7 @@ pub fn topology(e: &mut Exposition, topology: &Topology) {
         EdgeStatus::Unverified,
     ];
     let mut by_status = [0usize; 4];
-    for edge in &view.edges {
+    for edge in topology.replication() {
         by_status[statuses.iter().position(|s| *s == edge.status).unwrap_or(3)] += 1;
     }
     e.family(
@@ -164,7 +153,7 @@ pub fn topology(e: &mut Exposition, topology: &Topology) {
         e.sample("rds_dr_findings", &labels, count as f64);
     }
 
-    replication_series(e, &replication(&view));
+    replication_series(e, &replication(topology));
 }
 
 pub(super) fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) {
@@ -184,13 +173,17 @@ pub(super) fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) 
         Kind::Gauge,
         "1 if the DR's replica_state is normal, 0 if abnormal (edges with a known state).",
     );
-    for r in edges {
-        e.sample(
-            "rds_dr_replication_up",
-            &labels(r),
-            f64::from(u8::from(r.up)),
-        );
-    }
+    // Each edge's four labels are escaped and written once, by its first
+    // sample; its other samples copy them.
+    let sets: Vec<LabelSet> = (edges.iter())
+        .map(|r| {
+            e.sample_keeping(
+                "rds_dr_replication_up",
+                &labels(r),
+                f64::from(u8::from(r.up)),
+            )
+        })
+        .collect();
     if edges
         .iter()
         .any(|r| r.send_lag_mb.is_some() || r.replay_lag_mb.is_some())
@@ -200,13 +193,13 @@ pub(super) fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) 
             Kind::Gauge,
             "WAL the DR has not received (send) or not replayed (replay), in bytes.",
         );
-        for r in edges {
+        for (r, set) in edges.iter().zip(&sets) {
             for (kind, mb) in [("send", r.send_lag_mb), ("replay", r.replay_lag_mb)] {
                 if let Some(mb) = mb {
-                    let [a, b, c, d] = labels(r);
-                    e.sample(
+                    e.sample_like(
                         "rds_dr_replication_lag_bytes",
-                        &[a, b, c, d, ("kind", kind)],
+                        *set,
+                        &[("kind", kind)],
                         mb * MB,
                     );
                 }
@@ -219,11 +212,12 @@ pub(super) fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) 
             Kind::Gauge,
             "Delay between receiving and replaying WAL on the DR, in seconds.",
         );
-        for r in edges {
+        for (r, set) in edges.iter().zip(&sets) {
             if let Some(ms) = r.replay_delay_ms {
-                e.sample(
+                e.sample_like(
                     "rds_dr_replication_replay_delay_seconds",
-                    &labels(r),
+                    *set,
+                    &[],
                     ms / 1000.0,
                 );
             }
