@@ -266,9 +266,13 @@ fn write_value(out: &mut String, value: f64) {
         out.push_str("NaN");
     } else if value.is_infinite() {
         out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
-    } else if value.fract() == 0.0 && value.abs() < 1e15 {
+    } else if value.abs() >= 1e15 {
+        // As `fmt` writes them: integers with all their digits.
+        let _ = write!(out, "{value}");
+    } else if (value as i64) as f64 == value {
+        // (`fract` is a call into libm on x86-64 without SSE 4.1.)
         out.push_str(itoa::Buffer::new().format(value as i64));
-    } else if value.fract() != 0.0 {
+    } else {
         // Zmij and `fmt` both write the shortest digits that read back as
         // the same number, the nearest of them (zmij in a quarter of the
         // time); they differ in notation (zmij writes an exponent below
@@ -285,9 +289,6 @@ fn write_value(out: &mut String, value: f64) {
                 let _ = write!(out, "{value}");
             }
         }
-    } else {
-        // Integers of 1e15 and more: all their digits.
-        let _ = write!(out, "{value}");
     }
 }
 

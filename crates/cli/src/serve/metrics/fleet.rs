@@ -52,27 +52,43 @@ pub fn edges_by_health(topology: &Topology) -> [usize; HEALTH_VALUES.len()] {
 /// `replica_state` `0` or `-1`), in view order (by primary, then DR); an
 /// unknown region is empty. Read from the topology's tables
 /// ([`Topology::replication`]): no view, and no edge's `EdgeHealth`.
+#[cfg(test)]
 pub fn replication(topology: &Topology) -> Vec<Replication<'_>> {
-    topology
-        .replication()
-        .filter_map(|edge| {
-            let up = match edge.replica_state? {
-                "0" => true,
-                "-1" => false,
-                _ => return None,
-            };
-            Some(Replication {
-                primary: edge.primary,
-                dr: edge.dr,
-                primary_region: edge.primary_region.unwrap_or_default(),
-                dr_region: edge.dr_region.unwrap_or_default(),
-                up,
-                send_lag_mb: edge.send_lag_mb,
-                replay_lag_mb: edge.replay_lag_mb,
-                replay_delay_ms: edge.replay_delay_ms,
-            })
-        })
-        .collect()
+    edges(topology).1
+}
+
+/// The edge statuses of `rds_dr_edges`.
+const STATUSES: [EdgeStatus; 4] = [
+    EdgeStatus::Confirmed,
+    EdgeStatus::PrimaryOnly,
+    EdgeStatus::DrOnly,
+    EdgeStatus::Unverified,
+];
+
+/// Edges by status (in [`STATUSES`] order) and [`replication`], in one
+/// pass over the edges.
+fn edges(topology: &Topology) -> ([usize; STATUSES.len()], Vec<Replication<'_>>) {
+    let mut by_status = [0; STATUSES.len()];
+    let mut known = Vec::with_capacity(topology.edge_count());
+    for edge in topology.replication() {
+        by_status[STATUSES.iter().position(|s| *s == edge.status).unwrap_or(3)] += 1;
+        let up = match edge.replica_state {
+            Some("0") => true,
+            Some("-1") => false,
+            _ => continue,
+        };
+        known.push(Replication {
+            primary: edge.primary,
+            dr: edge.dr,
+            primary_region: edge.primary_region.unwrap_or_default(),
+            dr_region: edge.dr_region.unwrap_or_default(),
+            up,
+            send_lag_mb: edge.send_lag_mb,
+            replay_lag_mb: edge.replay_lag_mb,
+            replay_delay_ms: edge.replay_delay_ms,
+        });
+    }
+    (by_status, known)
 }
 
 const MB: f64 = 1_048_576.0;
@@ -102,22 +118,13 @@ pub fn topology(e: &mut Exposition, topology: &Topology) {
         e.sample("rds_dr_instances", &[("role", role.as_str())], count as f64);
     }
 
-    let statuses = [
-        EdgeStatus::Confirmed,
-        EdgeStatus::PrimaryOnly,
-        EdgeStatus::DrOnly,
-        EdgeStatus::Unverified,
-    ];
-    let mut by_status = [0usize; 4];
-    for edge in topology.replication() {
-        by_status[statuses.iter().position(|s| *s == edge.status).unwrap_or(3)] += 1;
-    }
+    let (by_status, known) = edges(topology);
     e.family(
         "rds_dr_edges",
         Kind::Gauge,
         "Primary -> DR edges by status (confirmed, primary-only, dr-only, unverified).",
     );
-    for (status, count) in statuses.iter().zip(by_status) {
+    for (status, count) in STATUSES.iter().zip(by_status) {
         e.sample("rds_dr_edges", &[("status", status.as_str())], count as f64);
     }
 
@@ -153,7 +160,7 @@ pub fn topology(e: &mut Exposition, topology: &Topology) {
         e.sample("rds_dr_findings", &labels, count as f64);
     }
 
-    replication_series(e, &replication(topology));
+    replication_series(e, &known);
 }
 
 pub(super) fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) {
