@@ -27,12 +27,12 @@
 //!
 //! `cargo bench -p rds-dr-cli --bench serve_metrics`
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use rds_dr_model::synth::{FleetSpec, HealthSpec, generate, health};
-use rds_dr_topology::{Protection, Role, Topology};
+use rds_dr_topology::{Protection, Topology};
 
 #[path = "../src/alloc.rs"]
 #[allow(dead_code, unsafe_code, unused_imports)]
@@ -57,39 +57,29 @@ mod serve {
 use exposition::{Exposition, Format};
 
 /// What `serve/state.rs`'s `RegionFailures::of` computes for the
-/// protection families: every primary with a known region (id, region,
-/// protected), sorted by id, and each region's unprotected primaries.
+/// protection families, as it does: every primary with a known region (id,
+/// region, protected), sorted by id, and each region's unprotected
+/// primaries.
 struct Failures {
     primaries: Vec<(String, String, bool)>,
     unprotected: Vec<(String, usize)>,
 }
 
 fn failures(topology: &Topology) -> Failures {
-    let regions: BTreeSet<&str> = topology
-        .nodes()
-        .filter(|n| n.role == Role::Primary)
-        .filter_map(|n| n.location.region)
+    let mut unprotected: BTreeMap<&str, usize> = BTreeMap::new();
+    let primaries = (topology.own_region_failures().into_iter())
+        .map(|failure| {
+            let protected = failure.status == Protection::Protected;
+            *unprotected.entry(failure.region).or_default() += usize::from(!protected);
+            (failure.primary, failure.region.to_owned(), protected)
+        })
         .collect();
-    let mut f = Failures {
-        primaries: Vec::new(),
-        unprotected: Vec::new(),
-    };
-    for region in regions {
-        let impact = topology.impact(&[region]);
-        f.unprotected
-            .push((region.to_owned(), impact.summary.unprotected));
-        for entry in &impact.regions {
-            for p in &entry.primaries {
-                f.primaries.push((
-                    p.id.clone(),
-                    region.to_owned(),
-                    p.status == Protection::Protected,
-                ));
-            }
-        }
+    Failures {
+        primaries,
+        unprotected: (unprotected.into_iter())
+            .map(|(region, count)| (region.to_owned(), count))
+            .collect(),
     }
-    f.primaries.sort_by(|a, b| a.0.cmp(&b.0));
-    f
 }
 
 /// The fleet's families of `topology` in `format`, as `render` writes them.
