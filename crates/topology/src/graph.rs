@@ -146,6 +146,27 @@ impl Topology {
         (0..self.ids.len() as u32).map(|n| self.node_by_index(n))
     }
 
+    /// Every instance's role, in id order: the roles of
+    /// [`nodes`](Self::nodes) without their ids, locations and groups, for
+    /// counting over a large fleet.
+    ///
+    /// ```
+    /// use rds_dr_topology::{Role, Topology};
+    ///
+    /// let source = "cn-north-4/0483b6b16e954cb88930a360d2c4e663".parse().unwrap();
+    /// let mut builder = Topology::builder();
+    /// builder.records_json(&source, br#"{"instance_dr_relations": [{"instance_id": "p1",
+    ///     "slave_instances": [{"instance_id": "d1", "region": "cn-south-1"}]}]}"#)?;
+    /// let topology = builder.build();
+    /// let roles: Vec<Role> = topology.roles().collect();
+    /// assert_eq!(roles, [Role::Dr, Role::Primary]);
+    /// assert!(topology.nodes().map(|n| n.role).eq(topology.roles()));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn roles(&self) -> impl ExactSizeIterator<Item = Role> + '_ {
+        self.graph.raw_nodes().iter().map(|n| n.weight.role)
+    }
+
     /// The topology as a petgraph graph of its view, for petgraph's
     /// algorithms: node `i` is `view().nodes[i]`, edge `j` is
     /// `view().edges[j]`, and every edge points primary -> DR.

@@ -360,6 +360,70 @@ impl EdgeHealths {
     }
 }
 
+/// What one edge's replication looks like, read in place: its ends and
+/// their regions, its status, and the figures of the ListDrInfos record
+/// that decides its health (the same values as the edge's
+/// [`EdgeView`](crate::EdgeView) and [`EdgeHealth`]; `None` where unknown).
+///
+/// Made by [`Topology::replication`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct EdgeReplication<'a> {
+    /// The primary's id.
+    pub primary: &'a str,
+    /// The DR's id.
+    pub dr: &'a str,
+    /// The primary's region.
+    pub primary_region: Option<&'a str>,
+    /// The DR's region.
+    pub dr_region: Option<&'a str>,
+    /// How well the edge is attested.
+    pub status: crate::EdgeStatus,
+    /// `replica_state` as received (`0` normal, `-1` abnormal).
+    pub replica_state: Option<&'a str>,
+    /// Send lag, MB.
+    pub send_lag_mb: Option<f64>,
+    /// Replay lag, MB.
+    pub replay_lag_mb: Option<f64>,
+    /// Replay delay, ms.
+    pub replay_delay_ms: Option<f64>,
+}
+
+impl crate::Topology {
+    /// Every edge's replication, in view order (by primary, then DR),
+    /// read from the topology's tables: unlike [`view`](Self::view), no
+    /// edge's [`EdgeHealth`] (with its provenance) is written out, so a
+    /// reader of every edge on every request, such as a metrics exporter,
+    /// pays only for what it reads.
+    ///
+    /// ```
+    /// use rds_dr_topology::Topology;
+    ///
+    /// let topology = Topology::builder().build();
+    /// assert_eq!(topology.replication().len(), topology.edge_count());
+    /// ```
+    pub fn replication(&self) -> impl ExactSizeIterator<Item = EdgeReplication<'_>> + '_ {
+        (self.graph.raw_edges().iter().enumerate()).map(|(e, edge)| {
+            let (p, d) = (edge.source().index() as u32, edge.target().index() as u32);
+            // The deciding record, as `EdgeHealth::of` takes it.
+            let record =
+                (self.health.members_of(e).first()).map(|&c| &self.health.claims[c as usize]);
+            let lags = record.map(|c| c.lags).unwrap_or_default();
+            EdgeReplication {
+                primary: self.id_str(p),
+                dr: self.id_str(d),
+                primary_region: self.region_of(p),
+                dr_region: self.region_of(d),
+                status: edge.weight.status,
+                replica_state: record.and_then(|c| self.strs.opt(c.replica_state)),
+                send_lag_mb: lags.send_mb,
+                replay_lag_mb: lags.replay_mb,
+                replay_delay_ms: lags.replay_delay_ms,
+            }
+        })
+    }
+}
+
 /// Milliseconds since the Unix epoch as RFC 3339 UTC (`None` outside the
 /// years 0000-9999). No date crate is in the tree for this one line; the
 /// days-to-civil step is H. Hinnant's public-domain algorithm.

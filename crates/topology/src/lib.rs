@@ -133,7 +133,7 @@ pub use edges::{Edge, EdgeClaim};
 pub use finding::{Code, Details, Finding, Report, Severity, Summary, details};
 pub use graph::Node;
 pub use groups::Group;
-pub use health::{EdgeHealth, Health, HealthCounts, HealthSource, Thresholds};
+pub use health::{EdgeHealth, EdgeReplication, Health, HealthCounts, HealthSource, Thresholds};
 pub use impact::{
     Degraded, DrRef, Impact, ImpactSummary, OwnRegionFailure, PrimaryImpact, Protection,
     RegionImpact,

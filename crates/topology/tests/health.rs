@@ -547,3 +547,61 @@ fn lags_sent_as_json_numbers_count_like_strings() {
     )]);
     assert_eq!(codes(&t), ["malformed-record", "health-missing"]);
 }
+
+/// `Topology::replication` and `Topology::roles` say what the view says
+/// (ends, status, the deciding record's state and lags; the ends' regions;
+/// every node's role), edge by edge and node by node, on generated fleets
+/// with every relation and health defect (each ListDrInfos capture given
+/// twice), and without any ListDrInfos.
+#[test]
+fn replication_and_roles_read_in_place_match_the_view() {
+    for (seed, with_health) in [(21, true), (22, true), (23, false)] {
+        let fleet = generate(
+            &FleetSpec::new()
+                .seed(seed)
+                .region_count(3)
+                .primaries(150)
+                .every_defect(1),
+        );
+        let infos = health(&fleet, &HealthSpec::new().seed(seed).every_defect(2));
+        let mut builder = Topology::builder();
+        for c in &fleet.captures {
+            builder.capture(c);
+        }
+        if with_health {
+            // Each capture twice: every edge with a record has two.
+            for c in infos.captures.iter().chain(&infos.captures) {
+                builder.infos_capture(c);
+            }
+        }
+        let topology = builder.build();
+        let view = topology.view();
+        let region = |id: &str| topology.node(id).and_then(|n| n.location.region);
+        let edges: Vec<_> = topology.replication().collect();
+        assert_eq!(edges.len(), view.edges.len());
+        let mut known = 0;
+        for (r, e) in edges.iter().zip(&view.edges) {
+            assert_eq!((r.primary, r.dr, r.status), (e.source, e.target, e.status));
+            assert_eq!(
+                r.replica_state, e.replica_state,
+                "{} -> {}",
+                e.source, e.target
+            );
+            assert_eq!(
+                (r.send_lag_mb, r.replay_lag_mb, r.replay_delay_ms),
+                (e.send_lag_mb, e.replay_lag_mb, e.replay_delay_ms)
+            );
+            assert_eq!(r.primary_region, region(r.primary));
+            assert_eq!(r.dr_region, region(r.dr));
+            known += usize::from(r.replica_state.is_some());
+        }
+        assert_eq!(known > 100, with_health, "{known}");
+        assert!(
+            edges
+                .iter()
+                .any(|e| e.status != rds_dr_topology::EdgeStatus::Confirmed)
+        );
+        let roles: Vec<_> = view.nodes.iter().map(|n| n.role).collect();
+        assert_eq!(topology.roles().collect::<Vec<_>>(), roles);
+    }
+}

@@ -3,99 +3,18 @@
 //! series for an edge, a primary or a target exists exactly while the scan
 //! it comes from has it.
 
-use rds_dr_topology::{Code, EdgeStatus, GraphView, Role, Topology};
+mod fleet;
+#[cfg(test)]
+mod reference;
 
 use super::exposition::{Exposition, Format, Kind};
 use super::state::{SCAN_BUCKETS, ScanStats, Snapshot};
 
-/// Every edge health value, in the contract's order: `rds_dr_edges_by_health`
-/// reports each of them, 0 included.
-pub const HEALTH_VALUES: [&str; 6] = [
-    "healthy", "lagging", "broken", "failed", "building", "unknown",
-];
-
-/// What `rds_dr_replication_*` say about one edge whose replication state
-/// is known.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replication<'a> {
-    /// The primary's id.
-    pub primary: &'a str,
-    /// The DR's id.
-    pub dr: &'a str,
-    /// The primary's region.
-    pub primary_region: &'a str,
-    /// The DR's region.
-    pub dr_region: &'a str,
-    /// `replica_state` normal.
-    pub up: bool,
-    /// Send lag in MB, when known.
-    pub send_lag_mb: Option<f64>,
-    /// Replay lag in MB, when known.
-    pub replay_lag_mb: Option<f64>,
-    /// Replay delay in ms, when known.
-    pub replay_delay_ms: Option<f64>,
-}
-
-/// Edges by health, in [`HEALTH_VALUES`] order.
-pub fn edges_by_health(topology: &Topology) -> [usize; HEALTH_VALUES.len()] {
-    let counts = topology.summary().edge_health;
-    [
-        counts.healthy,
-        counts.lagging,
-        counts.broken,
-        counts.failed,
-        counts.building,
-        counts.unknown,
-    ]
-}
-
-/// The edges whose replication state is known (a ListDrInfos record gave
-/// `replica_state` `0` or `-1`), in view order (by primary, then DR).
-pub fn replication<'a>(view: &GraphView<'a>) -> Vec<Replication<'a>> {
-    // The view's nodes are sorted by id: a binary search of its strings
-    // costs a tenth of a `Topology::node` lookup (about 1 us: hashing and
-    // unpacking the id), which for 10,000 edges was a third of the encode.
-    let nodes = &view.nodes;
-    let region = |id: &str| -> &'a str {
-        nodes
-            .binary_search_by(|n| n.id.cmp(id))
-            .ok()
-            .and_then(|i| nodes[i].region)
-            .unwrap_or_default()
-    };
-    view.edges
-        .iter()
-        .filter_map(|edge| {
-            let up = match edge.replica_state? {
-                "0" => true,
-                "-1" => false,
-                _ => return None,
-            };
-            Some(Replication {
-                primary: edge.source,
-                dr: edge.target,
-                primary_region: region(edge.source),
-                dr_region: region(edge.target),
-                up,
-                send_lag_mb: edge.send_lag_mb,
-                replay_lag_mb: edge.replay_lag_mb,
-                replay_delay_ms: edge.replay_delay_ms,
-            })
-        })
-        .collect()
-}
-
-const MB: f64 = 1_048_576.0;
-
 /// The whole `/metrics` body for the last scan (`None`: no scan has
 /// finished yet, so only the process's own metrics).
 pub fn render(snapshot: Option<&Snapshot>, format: Format) -> String {
-    let edges = snapshot.map_or(0, |s| s.topology.edge_count());
-    // About 200 bytes a series and five series an edge with health (its
-    // DR's replication state, two lags and the delay; its primary's
-    // protection): 820 bytes an edge measured. Room the text does not use
-    // is never touched, so it costs no memory.
-    let mut e = Exposition::with_capacity(format, 4096 + edges * 1024);
+    let fleet_bytes = snapshot.map_or(0, |s| fleet::capacity(&s.topology));
+    let mut e = Exposition::with_capacity(format, 4096 + fleet_bytes);
     e.family(
         "rds_dr_build_info",
         Kind::Gauge,
@@ -128,8 +47,14 @@ pub fn render(snapshot: Option<&Snapshot>, format: Format) -> String {
     );
     if let Some(snapshot) = snapshot {
         targets(&mut e, snapshot);
-        topology(&mut e, &snapshot.topology);
-        protection(&mut e, snapshot);
+        fleet::topology(&mut e, &snapshot.topology);
+        let failures = &snapshot.failures;
+        fleet::protection(
+            &mut e,
+            (failures.primaries.iter())
+                .map(|p| (p.primary.as_str(), p.region.as_str(), p.protected)),
+            (failures.unprotected.iter()).map(|(region, n)| (region.as_str(), *n)),
+        );
     }
     e.finish()
 }
@@ -173,183 +98,14 @@ fn targets(e: &mut Exposition, snapshot: &Snapshot) {
     }
 }
 
-fn topology(e: &mut Exposition, topology: &Topology) {
-    // One view for every family: `Topology::nodes` unpacks each id.
-    let view = topology.view();
-    let roles = [Role::Primary, Role::Dr, Role::Cascaded, Role::Standalone];
-    let mut by_role = [0usize; 4];
-    for node in &view.nodes {
-        by_role[roles.iter().position(|r| *r == node.role).unwrap_or(3)] += 1;
-    }
-    e.family(
-        "rds_dr_instances",
-        Kind::Gauge,
-        "Instances by role in the merged topology.",
-    );
-    for (role, count) in roles.iter().zip(by_role) {
-        e.sample("rds_dr_instances", &[("role", role.as_str())], count as f64);
-    }
-
-    let statuses = [
-        EdgeStatus::Confirmed,
-        EdgeStatus::PrimaryOnly,
-        EdgeStatus::DrOnly,
-        EdgeStatus::Unverified,
-    ];
-    let mut by_status = [0usize; 4];
-    for edge in &view.edges {
-        by_status[statuses.iter().position(|s| *s == edge.status).unwrap_or(3)] += 1;
-    }
-    e.family(
-        "rds_dr_edges",
-        Kind::Gauge,
-        "Primary -> DR edges by status (confirmed, primary-only, dr-only, unverified).",
-    );
-    for (status, count) in statuses.iter().zip(by_status) {
-        e.sample("rds_dr_edges", &[("status", status.as_str())], count as f64);
-    }
-
-    e.family(
-        "rds_dr_edges_by_health",
-        Kind::Gauge,
-        "Primary -> DR edges by replication health.",
-    );
-    for (health, count) in HEALTH_VALUES.iter().zip(edges_by_health(topology)) {
-        e.sample(
-            "rds_dr_edges_by_health",
-            &[("health", health)],
-            count as f64,
-        );
-    }
-
-    let mut by_code = [0usize; Code::ALL.len()];
-    for finding in topology.findings() {
-        if let Some(i) = Code::ALL.iter().position(|c| *c == finding.code) {
-            by_code[i] += 1;
-        }
-    }
-    e.family(
-        "rds_dr_findings",
-        Kind::Gauge,
-        "Findings of the last scan by code (as rds-dr check reports them).",
-    );
-    for (code, count) in Code::ALL.iter().zip(by_code) {
-        let labels = [
-            ("code", code.as_str()),
-            ("severity", code.severity().as_str()),
-        ];
-        e.sample("rds_dr_findings", &labels, count as f64);
-    }
-
-    replication_series(e, &replication(&view));
-}
-
-fn replication_series(e: &mut Exposition, edges: &[Replication<'_>]) {
-    if edges.is_empty() {
-        return;
-    }
-    fn labels<'a>(r: &Replication<'a>) -> [(&'static str, &'a str); 4] {
-        [
-            ("primary", r.primary),
-            ("dr", r.dr),
-            ("primary_region", r.primary_region),
-            ("dr_region", r.dr_region),
-        ]
-    }
-    e.family(
-        "rds_dr_replication_up",
-        Kind::Gauge,
-        "1 if the DR's replica_state is normal, 0 if abnormal (edges with a known state).",
-    );
-    for r in edges {
-        e.sample(
-            "rds_dr_replication_up",
-            &labels(r),
-            f64::from(u8::from(r.up)),
-        );
-    }
-    if edges
-        .iter()
-        .any(|r| r.send_lag_mb.is_some() || r.replay_lag_mb.is_some())
-    {
-        e.family(
-            "rds_dr_replication_lag_bytes",
-            Kind::Gauge,
-            "WAL the DR has not received (send) or not replayed (replay), in bytes.",
-        );
-        for r in edges {
-            for (kind, mb) in [("send", r.send_lag_mb), ("replay", r.replay_lag_mb)] {
-                if let Some(mb) = mb {
-                    let [a, b, c, d] = labels(r);
-                    e.sample(
-                        "rds_dr_replication_lag_bytes",
-                        &[a, b, c, d, ("kind", kind)],
-                        mb * MB,
-                    );
-                }
-            }
-        }
-    }
-    if edges.iter().any(|r| r.replay_delay_ms.is_some()) {
-        e.family(
-            "rds_dr_replication_replay_delay_seconds",
-            Kind::Gauge,
-            "Delay between receiving and replaying WAL on the DR, in seconds.",
-        );
-        for r in edges {
-            if let Some(ms) = r.replay_delay_ms {
-                e.sample(
-                    "rds_dr_replication_replay_delay_seconds",
-                    &labels(r),
-                    ms / 1000.0,
-                );
-            }
-        }
-    }
-}
-
-fn protection(e: &mut Exposition, snapshot: &Snapshot) {
-    let failures = &snapshot.failures;
-    if !failures.primaries.is_empty() {
-        e.family(
-            "rds_dr_primary_protected",
-            Kind::Gauge,
-            "1 if a DR outside the primary's region would survive that region's failure (as rds-dr impact says), else 0.",
-        );
-        for p in &failures.primaries {
-            let labels = [
-                ("primary", p.primary.as_str()),
-                ("region", p.region.as_str()),
-            ];
-            e.sample(
-                "rds_dr_primary_protected",
-                &labels,
-                f64::from(u8::from(p.protected)),
-            );
-        }
-    }
-    if !failures.unprotected.is_empty() {
-        e.family(
-            "rds_dr_region_failure_unprotected_primaries",
-            Kind::Gauge,
-            "Primaries left without a DR if this region alone failed (every region with a primary).",
-        );
-        for (region, count) in &failures.unprotected {
-            e.sample(
-                "rds_dr_region_failure_unprotected_primaries",
-                &[("region", region.as_str())],
-                *count as f64,
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::fleet::*;
     use super::*;
     use crate::serve::ledger::{Ledger, Operation};
     use rds_dr_model::Target;
     use rds_dr_model::synth::{FleetSpec, generate};
+    use rds_dr_topology::{Code, EdgeStatus, Role};
     use std::time::{Duration, SystemTime};
 
     fn snapshot(primaries: usize) -> Snapshot {
@@ -536,7 +292,7 @@ mod tests {
         ledger.record(report, SystemTime::UNIX_EPOCH);
         let topology = ledger.merge();
         let view = topology.view();
-        let edges = replication(&view);
+        let edges = replication(&topology);
         // Every edge with a known replica_state (the building ones have none).
         let known = view
             .edges
@@ -561,5 +317,189 @@ mod tests {
         assert!(text.contains("# TYPE rds_dr_scans counter\nrds_dr_scans_total 0\n"));
         assert!(!text.contains("rds_dr_edges"));
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    /// `new` and `old` are the same text; else the first line that differs.
+    fn assert_same(new: &str, old: &str, what: &str) {
+        if new == old {
+            return;
+        }
+        let (mut a, mut b) = (new.lines(), old.lines());
+        for n in 1.. {
+            let (x, y) = (a.next(), b.next());
+            assert_eq!(x, y, "{what}: line {n} differs");
+            if x.is_none() {
+                break;
+            }
+        }
+        panic!("{what}: the same lines, not the same bytes");
+    }
+
+    /// A scan of a generated fleet with ListDrInfos records (a few of each
+    /// health defect), both operations of every target answered, and a
+    /// target of each operation that failed.
+    fn health_snapshot(seed: u64, primaries: usize) -> Snapshot {
+        use rds_dr_model::synth::{HealthSpec, health};
+        let fleet = generate(
+            &FleetSpec::new()
+                .seed(seed)
+                .region_count(4)
+                .primaries(primaries),
+        );
+        let infos = health(&fleet, &HealthSpec::new().seed(seed).every_defect(2));
+        let mut targets: Vec<Target> = fleet.captures.iter().map(|c| c.source.clone()).collect();
+        targets.push(
+            "eu-west-0/0483b6b16e954cb88930a360d2c4e663"
+                .parse()
+                .unwrap(),
+        );
+        let operations = [Operation::ListDrRelations, Operation::ListDrInfos];
+        let mut ledger = Ledger::new(&targets, &operations);
+        let report = rds_dr_api::fleet::FleetReport {
+            captures: fleet.captures,
+            infos: infos.captures,
+            ..Default::default()
+        };
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_860_000_250);
+        ledger.record(report, at);
+        let mut scans = ScanStats::default();
+        for ms in [40, 300, 1_250, 400_000] {
+            scans.observe(Duration::from_millis(ms));
+        }
+        let snapshot = Snapshot::new(ledger.merge(), ledger.statuses(), scans, at);
+        assert!(snapshot.targets.iter().any(|t| !t.up));
+        snapshot
+    }
+
+    const FORMATS: [Format; 3] = [
+        Format::Text,
+        Format::OpenMetrics("1.0.0"),
+        Format::OpenMetrics("0.0.1"),
+    ];
+
+    #[test]
+    fn same_bytes_as_before_on_fleets_with_health() {
+        for format in FORMATS {
+            assert_same(
+                &render(None, format),
+                &reference::render(None, format),
+                "before the first scan",
+            );
+        }
+        for (seed, primaries) in [(5, 60), (14, 700), (3, 1)] {
+            let s = health_snapshot(seed, primaries);
+            let text = render(Some(&s), Format::Text);
+            assert!(text.contains("rds_dr_replication_lag_bytes{"), "{seed}");
+            assert!(text.contains("rds_dr_replication_up{") && text.contains("} 0\n"));
+            for format in FORMATS {
+                assert_same(
+                    &render(Some(&s), format),
+                    &reference::render(Some(&s), format),
+                    &format!("seed {seed}, {primaries} primaries, {format:?}"),
+                );
+            }
+        }
+        // Without ListDrInfos: no replication series at all.
+        let s = snapshot(30);
+        for format in FORMATS {
+            assert_same(
+                &render(Some(&s), format),
+                &reference::render(Some(&s), format),
+                "no health",
+            );
+        }
+    }
+
+    /// Ids, regions and a target's project with `"`, `\` and newlines in
+    /// them (a capture built in code is taken as it is), and lags that
+    /// give odd values: 0, -0, tiny, huge, beyond `f64` once in bytes.
+    #[test]
+    fn same_bytes_as_before_with_labels_to_escape_and_odd_values() {
+        use crate::serve::ledger::TargetStatus;
+        let weird = Target {
+            region: "cn-\"north\"\\4\nb".to_owned(),
+            project_id: "p\\\"\n".to_owned(),
+        };
+        let plain: Target = "cn-north-4/0483b6b16e954cb88930a360d2c4e663"
+            .parse()
+            .unwrap();
+        let relations = br#"{"instance_dr_relations": [
+            {"instance_id": "p\"1\\x\ny", "slave_instances": [
+                {"instance_id": "d\\1", "region": "ap-\"south\"\n1"},
+                {"instance_id": "d2", "region": "cn-north-4"},
+                {"instance_id": "d3\"", "region": "eu\\west"},
+                {"instance_id": "d4", "region": "eu\\west"},
+                {"instance_id": "d5", "region": "la-south-2"},
+                {"instance_id": "d6", "region": "la-south-2"},
+                {"instance_id": "d7", "region": "la-south-2"},
+                {"instance_id": "d8", "region": "la-south-2"}]},
+            {"instance_id": "plain-1", "slave_instances": [
+                {"instance_id": "d9", "region": "cn-north-4"}]}]}"#;
+        let infos = br#"{"total_count": 8, "instance_dr_infos": [
+            {"id": "r1", "status": "ok", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d\\1",
+             "replica_state": "0", "wal_write_receive_delay_in_mb": "0",
+             "wal_write_replay_delay_in_mb": "-0", "wal_receive_replay_delay_in_ms": "0.001"},
+            {"id": "r2", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d2",
+             "replica_state": "-1", "wal_write_receive_delay_in_mb": "1e308",
+             "wal_receive_replay_delay_in_ms": "1e-9"},
+            {"id": "r3", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d3\"",
+             "replica_state": "0", "wal_write_replay_delay_in_mb": "99999999999999999999.5",
+             "wal_receive_replay_delay_in_ms": "123456789012345678"},
+            {"id": "r4", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d4",
+             "replica_state": "0", "wal_write_receive_delay_in_mb": "0.1",
+             "wal_write_replay_delay_in_mb": "953.67431640625", "wal_receive_replay_delay_in_ms": "-1.5"},
+            {"id": "r5", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d5",
+             "replica_state": "1", "wal_write_receive_delay_in_mb": "3"},
+            {"id": "r6", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d6",
+             "status": "building"},
+            {"id": "r7", "master_instance_id": "p\"1\\x\ny", "slave_instance_id": "d7",
+             "replica_state": "-1", "wal_write_receive_delay_in_mb": "-1e308",
+             "wal_write_replay_delay_in_mb": "2.2250738585072014e-308"},
+            {"id": "r8", "master_instance_id": "plain-1", "slave_instance_id": "d9",
+             "replica_state": "0", "wal_write_receive_delay_in_mb": "12.34",
+             "wal_write_replay_delay_in_mb": "0.0000001", "wal_receive_replay_delay_in_ms": "1e15"}]}"#;
+        let mut builder = rds_dr_topology::Topology::builder();
+        builder.records_json(&weird, relations).unwrap();
+        builder.infos_json(&weird, infos).unwrap();
+        builder
+            .records_json(&plain, br#"{"instance_dr_relations": []}"#)
+            .unwrap();
+        let topology = builder.build();
+        assert!(topology.edge_count() >= 9, "{}", topology.edge_count());
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_860_000_001);
+        let targets = vec![
+            TargetStatus {
+                target: weird.clone(),
+                operation: Operation::ListDrRelations,
+                up: true,
+                last_success: Some(at),
+                last_error: None,
+            },
+            TargetStatus {
+                target: weird,
+                operation: Operation::ListDrInfos,
+                up: false,
+                last_success: None,
+                last_error: Some("HTTP 503".to_owned()),
+            },
+        ];
+        let s = Snapshot::new(topology, targets, ScanStats::default(), at);
+        let text = render(Some(&s), Format::Text);
+        for expected in [
+            "primary=\"p\\\"1\\\\x\\ny\",dr=\"d\\\\1\",primary_region=\"cn-\\\"north\\\"\\\\4\\nb\",dr_region=\"ap-\\\"south\\\"\\n1\"",
+            "kind=\"send\"} +Inf\n",
+            "kind=\"send\"} -Inf\n",
+            "kind=\"replay\"} 0\n",
+            "} 0.000000000001\n",
+        ] {
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
+        for format in FORMATS {
+            assert_same(
+                &render(Some(&s), format),
+                &reference::render(Some(&s), format),
+                &format!("{format:?}"),
+            );
+        }
     }
 }
