@@ -167,7 +167,7 @@ async fn metrics(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) ->
     let format = Format::negotiate(accept);
     app.shared.scraped(format);
     let body = match app.shared.current() {
-        Some(snapshot) => snapshot.metrics(format),
+        Some(snapshot) => super::metrics::body(&snapshot, format),
         None => Bytes::from(super::metrics::render(None, format)),
     };
     let content_type = HeaderValue::from_str(&format.content_type())

@@ -7,8 +7,30 @@ mod fleet;
 #[cfg(test)]
 mod reference;
 
+use axum::body::Bytes;
+
 use super::exposition::{Exposition, Format, Kind};
 use super::state::{SCAN_BUCKETS, ScanStats, Snapshot};
+
+/// `/metrics` of `snapshot` in `format`: written the first time it is
+/// asked for, and kept with the snapshot (`Snapshot::kept_metrics`).
+pub fn body(snapshot: &Snapshot, format: Format) -> Bytes {
+    snapshot
+        .kept_metrics(format)
+        .get_or_init(|| {
+            let started = std::time::Instant::now();
+            let text = render(Some(snapshot), format);
+            tracing::debug!(
+                bytes = text.len(),
+                edges = snapshot.topology.edge_count(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                openmetrics = matches!(format, Format::OpenMetrics(_)),
+                "encoded /metrics"
+            );
+            Bytes::from(text)
+        })
+        .clone()
+}
 
 /// The whole `/metrics` body for the last scan (`None`: no scan has
 /// finished yet, so only the process's own metrics).

@@ -243,7 +243,7 @@ async fn watch(
                 // so a scan does not slow it down.
                 let encoding = Instant::now();
                 for format in formats {
-                    snapshot.metrics(format);
+                    metrics::body(&snapshot, format);
                 }
                 let encode_time = encoding.elapsed();
                 let changes =

@@ -228,25 +228,13 @@ impl Snapshot {
             .clone()
     }
 
-    /// `/metrics` of this scan in `format`.
-    pub fn metrics(&self, format: Format) -> Bytes {
-        let cell = match format {
+    /// Where `/metrics` of this scan in `format` is kept once written
+    /// ([`super::metrics::body`] writes it).
+    pub fn kept_metrics(&self, format: Format) -> &OnceLock<Bytes> {
+        match format {
             Format::Text => &self.metrics_text,
             Format::OpenMetrics(_) => &self.metrics_openmetrics,
-        };
-        cell.get_or_init(|| {
-            let started = std::time::Instant::now();
-            let text = super::metrics::render(Some(self), format);
-            tracing::debug!(
-                bytes = text.len(),
-                edges = self.topology.edge_count(),
-                elapsed_us = started.elapsed().as_micros() as u64,
-                openmetrics = matches!(format, Format::OpenMetrics(_)),
-                "encoded /metrics"
-            );
-            Bytes::from(text)
-        })
-        .clone()
+        }
     }
 }
 
