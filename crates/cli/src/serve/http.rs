@@ -21,7 +21,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::exposition::Format;
+use super::exposition::{Coding, Format};
 use super::state::{Shared, Snapshot};
 use super::web_config::Users;
 
@@ -163,16 +163,45 @@ fn internal(error: String) -> Response {
 }
 
 async fn metrics(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) -> Response {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let format = Format::negotiate(accept);
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let format = Format::negotiate(header(header::ACCEPT));
     app.shared.scraped(format);
-    let body = match app.shared.current() {
-        Some(snapshot) => super::metrics::body(&snapshot, format),
-        None => Bytes::from(super::metrics::render(None, format)),
+    let coding = match app.shared.current() {
+        Some(_) => Coding::negotiate(header(header::ACCEPT_ENCODING)),
+        // Before the first scan: a few lines, not worth compressing.
+        None => Coding::Identity,
+    };
+    let body = match (app.shared.current(), coding) {
+        (Some(snapshot), Coding::Identity) => super::metrics::body(&snapshot, format),
+        // Compressed once per scan, by the first scrape that asks for it,
+        // on the blocking threads.
+        (Some(snapshot), Coding::Gzip) => {
+            match tokio::task::spawn_blocking(move || super::metrics::gzipped(&snapshot, format))
+                .await
+            {
+                Ok(body) => body,
+                Err(error) => return internal(error.to_string()),
+            }
+        }
+        (None, _) => Bytes::from(super::metrics::render(None, format)),
     };
     let content_type = HeaderValue::from_str(&format.content_type())
         .unwrap_or_else(|_| HeaderValue::from_static("text/plain"));
-    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
+    let mut response =
+        (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Encoding"),
+    );
+    if coding == Coding::Gzip {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
 }
 
 async fn topology(State(app): State<Arc<App>>) -> Response {

@@ -9,14 +9,14 @@ mod reference;
 
 use axum::body::Bytes;
 
-use super::exposition::{Exposition, Format, Kind};
+use super::exposition::{Coding, Exposition, Format, Kind};
 use super::state::{SCAN_BUCKETS, ScanStats, Snapshot};
 
 /// `/metrics` of `snapshot` in `format`: written the first time it is
 /// asked for, and kept with the snapshot (`Snapshot::kept_metrics`).
 pub fn body(snapshot: &Snapshot, format: Format) -> Bytes {
     snapshot
-        .kept_metrics(format)
+        .kept_metrics(format, Coding::Identity)
         .get_or_init(|| {
             let started = std::time::Instant::now();
             let text = render(Some(snapshot), format);
@@ -28,6 +28,34 @@ pub fn body(snapshot: &Snapshot, format: Format) -> Bytes {
                 "encoded /metrics"
             );
             Bytes::from(text)
+        })
+        .clone()
+}
+
+/// [`body`], gzip-compressed (at the fastest level: the text is very
+/// repetitive, and the time goes to the scrape that first asks for it):
+/// written the first time it is asked for, and kept with the snapshot.
+pub fn gzipped(snapshot: &Snapshot, format: Format) -> Bytes {
+    snapshot
+        .kept_metrics(format, Coding::Gzip)
+        .get_or_init(|| {
+            let body = body(snapshot, format);
+            let started = std::time::Instant::now();
+            let mut gzip = flate2::write::GzEncoder::new(
+                Vec::with_capacity(body.len() / 4),
+                flate2::Compression::fast(),
+            );
+            // Writing into a Vec cannot fail.
+            let compressed = std::io::Write::write_all(&mut gzip, &body)
+                .and_then(|()| gzip.finish())
+                .unwrap_or_default();
+            tracing::debug!(
+                bytes = body.len(),
+                gzipped = compressed.len(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "gzipped /metrics"
+            );
+            Bytes::from(compressed)
         })
         .clone()
 }
@@ -149,6 +177,32 @@ mod tests {
     fn value(text: &str, series: &str) -> Option<f64> {
         text.lines()
             .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    #[test]
+    fn gzipped_is_the_body_compressed_and_kept_per_format() {
+        use std::io::Read;
+        let s = snapshot(40);
+        for format in [Format::Text, Format::OpenMetrics("1.0.0")] {
+            let zipped = gzipped(&s, format);
+            assert_eq!(&zipped[..2], [0x1f, 0x8b], "a gzip member");
+            let mut text = Vec::new();
+            flate2::read::GzDecoder::new(&zipped[..])
+                .read_to_end(&mut text)
+                .unwrap();
+            assert_eq!(text, body(&s, format));
+            assert!(
+                zipped.len() * 3 < text.len(),
+                "{} of {}",
+                zipped.len(),
+                text.len()
+            );
+            assert_eq!(gzipped(&s, format).as_ptr(), zipped.as_ptr(), "kept");
+        }
+        assert_ne!(
+            body(&s, Format::Text),
+            body(&s, Format::OpenMetrics("1.0.0"))
+        );
     }
 
     #[test]

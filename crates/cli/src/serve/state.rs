@@ -12,7 +12,7 @@ use arc_swap::ArcSwapOption;
 use axum::body::Bytes;
 use rds_dr_topology::{Protection, Topology};
 
-use super::exposition::Format;
+use super::exposition::{Coding, Format};
 use super::ledger::TargetStatus;
 
 /// Upper bounds of the scan duration histogram, in seconds.
@@ -109,8 +109,9 @@ pub struct Snapshot {
     topology_json: OnceLock<Result<Bytes, String>>,
     findings_json: OnceLock<Result<Bytes, String>>,
     targets_json: OnceLock<Result<Bytes, String>>,
-    metrics_text: OnceLock<Bytes>,
-    metrics_openmetrics: OnceLock<Bytes>,
+    /// `/metrics` by format (text, OpenMetrics) and coding (identity,
+    /// gzip).
+    metrics: [[OnceLock<Bytes>; 2]; 2],
     page: OnceLock<Result<Dashboard, String>>,
 }
 
@@ -141,8 +142,7 @@ impl Snapshot {
             topology_json: OnceLock::new(),
             findings_json: OnceLock::new(),
             targets_json: OnceLock::new(),
-            metrics_text: OnceLock::new(),
-            metrics_openmetrics: OnceLock::new(),
+            metrics: Default::default(),
             page: OnceLock::new(),
         }
     }
@@ -228,13 +228,19 @@ impl Snapshot {
             .clone()
     }
 
-    /// Where `/metrics` of this scan in `format` is kept once written
-    /// ([`super::metrics::body`] writes it).
-    pub fn kept_metrics(&self, format: Format) -> &OnceLock<Bytes> {
-        match format {
-            Format::Text => &self.metrics_text,
-            Format::OpenMetrics(_) => &self.metrics_openmetrics,
-        }
+    /// Where `/metrics` of this scan in `format` and `coding` is kept once
+    /// written ([`super::metrics::body`] and [`super::metrics::gzipped`]
+    /// write it).
+    pub fn kept_metrics(&self, format: Format, coding: Coding) -> &OnceLock<Bytes> {
+        let format = match format {
+            Format::Text => 0,
+            Format::OpenMetrics(_) => 1,
+        };
+        let coding = match coding {
+            Coding::Identity => 0,
+            Coding::Gzip => 1,
+        };
+        &self.metrics[format][coding]
     }
 }
 
