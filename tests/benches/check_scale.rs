@@ -323,28 +323,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not: this
-    // bench is minutes of work, so it only runs under `cargo bench`.
-    if !args.iter().any(|a| a == "--bench") {
-        println!(
-            "check_scale: a bench command; run it with `cargo bench -p rds-dr-tests --bench check_scale`"
-        );
-        return ExitCode::SUCCESS;
-    }
-    // A filter argument that does not match this bench's name means another
-    // bench was asked for.
-    if args
-        .iter()
-        .any(|a| !a.starts_with('-') && !"check_scale".contains(a.as_str()))
-    {
-        return ExitCode::SUCCESS;
-    }
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("FAILED: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    rds_dr_tests::bench_main("check_scale", run)
 }

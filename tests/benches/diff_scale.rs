@@ -184,24 +184,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.iter().any(|a| a == "--bench") {
-        println!(
-            "diff_scale: a bench command; run it with `cargo bench -p rds-dr-tests --bench diff_scale`"
-        );
-        return ExitCode::SUCCESS;
-    }
-    if args
-        .iter()
-        .any(|a| !a.starts_with('-') && !"diff_scale".contains(a.as_str()))
-    {
-        return ExitCode::SUCCESS;
-    }
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("FAILED: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    rds_dr_tests::bench_main("diff_scale", run)
 }

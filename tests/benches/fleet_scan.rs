@@ -411,21 +411,7 @@ fn python_sdk(
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not: this
-    // bench is minutes of work, so it only runs under `cargo bench`.
-    if !args.iter().any(|a| a == "--bench") {
-        println!(
-            "fleet_scan: a bench command; run it with `cargo bench -p rds-dr-tests --bench fleet_scan`"
-        );
-        return ExitCode::SUCCESS;
-    }
-    // A filter argument that does not match this bench's name means another
-    // bench was asked for.
-    if args
-        .iter()
-        .any(|a| !a.starts_with('-') && !"fleet_scan".contains(a.as_str()))
-    {
+    if !rds_dr_tests::bench_asked("fleet_scan") {
         return ExitCode::SUCCESS;
     }
     let captures = fleet();

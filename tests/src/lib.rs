@@ -286,3 +286,36 @@ pub fn stdout_of(output: &std::process::Output) -> String {
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Whether the bench command `name` (a `harness = false` bench) was asked
+/// for: `cargo bench` passes `--bench`, `cargo test --benches` does not
+/// (these benches are minutes of work, so they only run under `cargo
+/// bench`; otherwise this prints how to run it), and a filter argument
+/// that does not match `name` means another bench was asked for.
+pub fn bench_asked(name: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!(
+            "{name}: a bench command; run it with `cargo bench -p rds-dr-tests --bench {name}`"
+        );
+        return false;
+    }
+    !args
+        .iter()
+        .any(|a| !a.starts_with('-') && !name.contains(a.as_str()))
+}
+
+/// The `main` of the bench command `name`: runs `run` when it was asked
+/// for ([`bench_asked`]); a failure is printed and fails the process.
+pub fn bench_main(name: &str, run: impl FnOnce() -> Result<(), String>) -> std::process::ExitCode {
+    if !bench_asked(name) {
+        return std::process::ExitCode::SUCCESS;
+    }
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("FAILED: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
