@@ -329,9 +329,7 @@ fn served_dashboard_rows_match_the_served_findings() {
         "0",
     ]));
     let serve = serving::Serve::spawn(&args);
-    serving::wait_for(30, "/readyz 200", || {
-        serving::get(&format!("{}/readyz", serve.url)).0 == 200
-    });
+    serve.wait_ready();
     let (status, findings) = serving::get(&format!("{}/api/v1/findings", serve.url));
     assert_eq!(status, 200);
     let findings = findings_of(&serde_json::from_str(&findings).expect("JSON"));

@@ -6,8 +6,7 @@ mod serving;
 
 use std::io::Read;
 
-use rds_dr_tests::target_args;
-use serving::{Serve, args, demo_captures, get, signed_fake, sources, wait_for};
+use serving::{demo_captures, get, serve_targets, signed_fake};
 
 /// GET `/metrics` with these headers, without the client's own gzip
 /// handling: (Content-Encoding, Vary, body as received).
@@ -45,20 +44,9 @@ fn metrics_are_gzipped_only_for_scrapers_that_ask() {
     let captures = demo_captures();
     let fake = signed_fake(captures.clone());
     let url = fake.url();
-    let mut serve_args = target_args(sources(&captures));
     // One scan: every request below reads the same snapshot.
-    serve_args.extend(args(&[
-        "--endpoint",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "1h",
-    ]));
-    let serve = Serve::spawn(&serve_args);
-    wait_for(30, "/readyz 200", || {
-        get(&format!("{}/readyz", serve.url)).0 == 200
-    });
+    let serve = serve_targets(&captures, &url, &["--interval", "1h"]);
+    serve.wait_ready();
 
     let (encoding, vary, plain) = scrape(&serve.url, &[]);
     assert_eq!(encoding, None);

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use rds_dr_tests::{closed_port, target_args};
-use serving::{Serve, args, client, demo_captures, get, signed_fake, sources, wait_for};
+use rds_dr_tests::closed_port;
+use serving::{client, demo_captures, get, serve_targets, signed_fake, wait_for};
 
 fn find_prometheus() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("RDS_DR_PROMETHEUS") {
@@ -147,22 +147,9 @@ fn prometheus_scrapes_serve_and_keeps_the_data_when_the_fake_dies() {
     let captures = demo_captures();
     let mut fake = Some(signed_fake(captures.clone()));
     let url = fake.as_ref().unwrap().url();
-    let mut serve_args = target_args(sources(&captures));
-    serve_args.extend(args(&[
-        "--endpoint",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "500ms",
-        "--retries",
-        "0",
-    ]));
-    let mut serve = Serve::spawn(&serve_args);
+    let mut serve = serve_targets(&captures, &url, &["--interval", "500ms", "--retries", "0"]);
     let addr = serve.url.strip_prefix("http://").unwrap().to_owned();
-    wait_for(30, "serve ready", || {
-        get(&format!("{}/readyz", serve.url)).0 == 200
-    });
+    serve.wait_ready();
     let prometheus = Prometheus::start(&binary, &addr);
     // One series per target and operation (ListDrRelations, ListDrInfos).
     let series = 2 * captures.len();

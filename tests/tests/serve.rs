@@ -15,8 +15,8 @@ use std::time::Duration;
 use rds_dr_fake::{Credentials, FakeCloud, Fault};
 use rds_dr_tests::{Fake, rds_dr, stderr_of, stdout_of, target_args};
 use serving::{
-    AK, SK, Serve, TOKEN, args, client, demo_captures, demo_infos_for, get, samples, signed_fake,
-    sources, wait_for,
+    AK, SK, Serve, TOKEN, args, client, demo_captures, demo_infos_for, get, samples, serve_targets,
+    signed_fake, sources, wait_for,
 };
 
 fn cli_stdout(url: &str, args: &[String]) -> String {
@@ -58,9 +58,7 @@ fn documents_match_the_cli_metrics_match_the_fleet_and_stale_data_stays() {
     ]));
     let mut serve = Serve::spawn(&serve_args);
     assert!(serve.url.starts_with("http://127.0.0.1:"), "{}", serve.url);
-    wait_for(30, "/readyz 200", || {
-        get(&format!("{}/readyz", serve.url)).0 == 200
-    });
+    serve.wait_ready();
     let mut bodies = Vec::new();
 
     // The JSON documents are the CLI's, byte for byte.
@@ -347,16 +345,7 @@ fn huge_header_or_path_is_a_clear_4xx_and_the_server_lives_on() {
     let captures = demo_captures();
     let fake = signed_fake(captures.clone());
     let url = fake.url();
-    let mut serve_args = target_args(sources(&captures));
-    serve_args.extend(args(&[
-        "--endpoint",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "5s",
-    ]));
-    let serve = Serve::spawn(&serve_args);
+    let serve = serve_targets(&captures, &url, &["--interval", "5s"]);
     let addr = serve.url.strip_prefix("http://").unwrap().to_owned();
 
     let huge_header = format!(
@@ -435,18 +424,11 @@ fn tls_with_a_test_ca_and_basic_auth() {
             "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: '{hash}'\n"
         ),
     );
-    let mut serve_args = target_args(sources(&captures));
-    serve_args.extend(args(&[
-        "--endpoint",
+    let serve = serve_targets(
+        &captures,
         &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "5s",
-        "--web-config",
-        &config,
-    ]));
-    let serve = Serve::spawn(&serve_args);
+        &["--interval", "5s", "--web-config", &config],
+    );
     assert!(serve.url.starts_with("https://127.0.0.1:"), "{}", serve.url);
 
     let trusting = reqwest::blocking::Client::builder()
@@ -578,23 +560,19 @@ fn events_name_targets_going_down_and_up_and_what_changed() {
     let url = first.url();
     let dir = tempfile::tempdir().unwrap();
     let events_path = dir.path().join("events.jsonl");
-    let mut serve_args = target_args(sources(&captures));
-    serve_args.extend(args(&[
-        "--endpoint",
+    let mut serve = serve_targets(
+        &captures,
         &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "200ms",
-        "--retries",
-        "0",
-        "--events",
-        &events_path.to_string_lossy(),
-    ]));
-    let mut serve = Serve::spawn(&serve_args);
-    wait_for(30, "ready", || {
-        get(&format!("{}/readyz", serve.url)).0 == 200
-    });
+        &[
+            "--interval",
+            "200ms",
+            "--retries",
+            "0",
+            "--events",
+            &events_path.to_string_lossy(),
+        ],
+    );
+    serve.wait_ready();
     let events = || -> Vec<serde_json::Value> {
         std::fs::read_to_string(&events_path)
             .unwrap_or_default()
@@ -710,19 +688,8 @@ fn thirty_percent_faults_lose_nothing_and_readyz_stays_up() {
             .seed(14),
     );
     let url = faulty.url();
-    let mut serve_args = target_args(sources(&captures));
     // No retries: a fault is a failed call, and the last good answer must cover it.
-    serve_args.extend(args(&[
-        "--endpoint",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "100ms",
-        "--retries",
-        "0",
-    ]));
-    let mut serve = Serve::spawn(&serve_args);
+    let mut serve = serve_targets(&captures, &url, &["--interval", "100ms", "--retries", "0"]);
     wait_for(60, "every target answered once", || {
         let (status, body) = get(&format!("{}/api/v1/targets", serve.url));
         status == 200
@@ -758,24 +725,20 @@ fn no_health_scans_list_dr_relations_only() {
     let captures = demo_captures();
     let fake = signed_fake(captures.clone());
     let url = fake.url();
-    let mut serve_args = target_args(sources(&captures));
-    serve_args.extend(args(&[
-        "--endpoint",
+    let mut serve = serve_targets(
+        &captures,
         &url,
-        "--iam-endpoint",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-        "--interval",
-        "60s",
-        "--retries",
-        "0",
-        "--no-health",
-    ]));
-    let mut serve = Serve::spawn(&serve_args);
-    wait_for(30, "/readyz 200", || {
-        get(&format!("{}/readyz", serve.url)).0 == 200
-    });
+        &[
+            "--iam-endpoint",
+            &url,
+            "--interval",
+            "60s",
+            "--retries",
+            "0",
+            "--no-health",
+        ],
+    );
+    serve.wait_ready();
     let values = samples(&get(&format!("{}/metrics", serve.url)).1);
     let up: Vec<&String> = values
         .keys()

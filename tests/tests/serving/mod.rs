@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rds_dr_fake::{Credentials, FakeCloud};
 use rds_dr_model::{Capture, InfosCapture, Source};
-use rds_dr_tests::{Fake, demo_fleet_dir, rds_dr_std, read_captures, read_infos};
+use rds_dr_tests::{Fake, demo_fleet_dir, rds_dr_std, read_captures, read_infos, target_args};
 
 pub const AK: &str = "SERVETESTACCESSKEY01";
 pub const SK: &str = "serveTestSecretKeyThatMustNeverBePrinted7";
@@ -61,6 +61,14 @@ impl Serve {
             stderr,
             _dir: dir,
         }
+    }
+
+    /// Waits until `/readyz` answers 200 (a scan has been published; at
+    /// most 30 s).
+    pub fn wait_ready(&self) {
+        wait_for(30, "/readyz 200", || {
+            get(&format!("{}/readyz", self.url)).0 == 200
+        });
     }
 
     pub fn stderr(&self) -> String {
@@ -159,6 +167,15 @@ pub fn signed_fake(captures: Vec<Capture>) -> Fake {
             .captures(captures)
             .credentials(Credentials::new(AK, SK).with_security_token(TOKEN)),
     )
+}
+
+/// `rds-dr serve` of every target of `captures`, calling `url` (a fake),
+/// listening on 127.0.0.1:0, with `extra` arguments.
+pub fn serve_targets(captures: &[Capture], url: &str, extra: &[&str]) -> Serve {
+    let mut all = target_args(sources(captures));
+    all.extend(args(&["--endpoint", url, "--listen", "127.0.0.1:0"]));
+    all.extend(args(extra));
+    Serve::spawn(&all)
 }
 
 pub fn args(list: &[&str]) -> Vec<String> {
