@@ -170,12 +170,13 @@ async fn metrics(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) ->
     };
     let format = Format::negotiate(header(header::ACCEPT));
     app.shared.scraped(format);
-    let coding = match app.shared.current() {
+    let snapshot = app.shared.current();
+    // Before the first scan: a few lines, not worth compressing.
+    let coding = match snapshot {
         Some(_) => Coding::negotiate(header(header::ACCEPT_ENCODING)),
-        // Before the first scan: a few lines, not worth compressing.
         None => Coding::Identity,
     };
-    let body = match (app.shared.current(), coding) {
+    let body = match (snapshot, coding) {
         (Some(snapshot), Coding::Identity) => super::metrics::body(&snapshot, format),
         // Compressed once per scan, by the first scrape that asks for it,
         // on the blocking threads.

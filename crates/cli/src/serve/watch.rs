@@ -59,45 +59,63 @@ pub async fn watch(
             (report, _) = live.scan(targets.clone(), false) => report,
             _ = stop.changed() => return,
         };
-        log_failures(&report);
-        let mut phases = Phases::fetched(started.elapsed(), &report);
-        let now = SystemTime::now();
-        match merge(&ledger, report, now, &mut phases).await {
-            Ok(merged) => {
-                log_transitions(&merged.transitions);
-                stats.observe(started.elapsed());
-                let previous = settings
-                    .events
-                    .is_some()
-                    .then(|| shared.current())
-                    .flatten();
-                let formats = shared.scraped_formats();
-                let analysed = analyse(merged, stats.clone(), now, previous, formats).await;
-                match analysed {
-                    Ok((snapshot, lines, retired, [analyse, encode])) => {
-                        if let Some(events) = &mut settings.events {
-                            events.write(&lines);
-                        }
-                        phases.analyse = analyse;
-                        phases.encode = encode;
-                        phases.log(&snapshot, stats.count, started.elapsed());
-                        publish(&shared, snapshot, retired).await;
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "analysing this scan failed; the last result stays")
-                    }
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, "merging this scan failed; the last result stays")
-            }
-        }
+        publish_scan(
+            report,
+            started,
+            &ledger,
+            &shared,
+            &mut settings.events,
+            &mut stats,
+        )
+        .await;
         let wait = jittered(settings.interval, &random).saturating_sub(started.elapsed());
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
     }
+}
+
+/// One scan once its calls are done (`report`, started at `started`): the
+/// answers merged, the snapshot analysed, the events written, the snapshot
+/// published. A step that fails (panics) leaves the last published scan in
+/// place.
+async fn publish_scan(
+    report: FleetReport,
+    started: Instant,
+    ledger: &Arc<Mutex<Ledger>>,
+    shared: &Shared,
+    events: &mut Option<Events>,
+    stats: &mut ScanStats,
+) {
+    log_failures(&report);
+    let mut phases = Phases::fetched(started.elapsed(), &report);
+    let now = SystemTime::now();
+    let merged = match merge(ledger, report, now, &mut phases).await {
+        Ok(merged) => merged,
+        Err(error) => {
+            tracing::error!(%error, "merging this scan failed; the last result stays");
+            return;
+        }
+    };
+    log_transitions(&merged.transitions);
+    stats.observe(started.elapsed());
+    let previous = events.is_some().then(|| shared.current()).flatten();
+    let formats = shared.scraped_formats();
+    let context = (stats.clone(), now);
+    let (snapshot, lines, retired) =
+        match analyse(merged, context, previous, formats, &mut phases).await {
+            Ok(analysed) => analysed,
+            Err(error) => {
+                tracing::error!(%error, "analysing this scan failed; the last result stays");
+                return;
+            }
+        };
+    if let Some(events) = events {
+        events.write(&lines);
+    }
+    phases.log(&snapshot, stats.count, started.elapsed());
+    publish(shared, snapshot, retired).await;
 }
 
 /// A scan's answers recorded and merged.
@@ -151,16 +169,16 @@ async fn merge(
 /// Makes the snapshot of a merged scan (each region's failure), encodes
 /// `/metrics` in `formats` (the ones scraped so far: a scrape then never
 /// pays the encoding, so a scan does not slow it down), and writes the
-/// event lines since `previous`; on the blocking threads. Also gives the
-/// time of the first step and of the encoding.
+/// event lines since `previous`; on the blocking threads. The snapshot
+/// has `stats` (this scan counted) and was finished `now`.
 async fn analyse(
     merged: Merged,
-    stats: ScanStats,
-    now: SystemTime,
+    (stats, now): (ScanStats, SystemTime),
     previous: Option<Arc<Snapshot>>,
     formats: Vec<super::exposition::Format>,
-) -> Result<(Snapshot, String, Retired, [Duration; 2]), tokio::task::JoinError> {
-    tokio::task::spawn_blocking(move || {
+    phases: &mut Phases,
+) -> Result<(Snapshot, String, Retired), tokio::task::JoinError> {
+    let (analysed, analyse, encode) = tokio::task::spawn_blocking(move || {
         let Merged {
             transitions,
             retired,
@@ -178,9 +196,12 @@ async fn analyse(
         let changes =
             previous.map(|p| rds_dr_topology::diff::diff(&p.topology, &snapshot.topology));
         let lines = events::lines(now, &transitions, changes.as_ref());
-        (snapshot, lines, retired, [analyse, encode])
+        ((snapshot, lines, retired), analyse, encode)
     })
-    .await
+    .await?;
+    phases.analyse = analyse;
+    phases.encode = encode;
+    Ok(analysed)
 }
 
 /// Publishes `snapshot`. The scan before is freed then (unless a response
