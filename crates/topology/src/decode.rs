@@ -295,6 +295,49 @@ impl TopologyBuilder {
     }
 }
 
+/// Small edits of a JSON text, for the decoders' mutation tests.
+#[cfg(test)]
+pub(crate) mod mutations {
+    use proptest::prelude::Strategy;
+
+    /// One to three edits: (where, the byte, 0 insert / 1 remove / 2
+    /// replace), with bytes that matter to JSON and to UTF-8.
+    pub(crate) fn edits() -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
+        proptest::collection::vec(
+            (
+                0usize..10_000,
+                proptest::sample::select(
+                    &[
+                        b' ', b'"', b',', b':', b'{', b'}', b'[', b']', b'n', b'u', b'l', b'\\',
+                        b'a', b'0', 0u8, 0x1f, 0x80, 0xc3, 0xa9, 0xff, b'e', b'-', b'.', b'd',
+                        b'8', b't', b'1',
+                    ][..],
+                ),
+                0u8..3,
+            ),
+            1..4,
+        )
+    }
+
+    /// `text` with `edits` applied in turn (a position past the end is an
+    /// insert at the end, or nothing).
+    pub(crate) fn apply(text: String, edits: &[(usize, u8, u8)]) -> Vec<u8> {
+        let mut bytes = text.into_bytes();
+        for &(at, byte, kind) in edits {
+            let at = at % (bytes.len() + 1);
+            match kind {
+                0 => bytes.insert(at, byte),
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ if at < bytes.len() => bytes[at] = byte,
+                _ => {}
+            }
+        }
+        bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rds_dr_model::synth::{FleetSpec, generate};
@@ -663,18 +706,7 @@ mod tests {
         /// takes it and decodes the same.
         #[test]
         fn scanner_never_takes_more_than_serde(
-            edits in proptest::collection::vec(
-                (
-                    0usize..10_000,
-                    proptest::sample::select(&[
-                        b' ', b'"', b',', b':', b'{', b'}', b'[', b']', b'n', b'u', b'l', b'\\',
-                        b'a', b'0', 0u8, 0x1f, 0x80, 0xc3, 0xa9, 0xff, b'e', b'-', b'.', b'd',
-                        b'8', b't',
-                    ][..]),
-                    0u8..3,
-                ),
-                1..4,
-            ),
+            edits in crate::decode::mutations::edits(),
         ) {
             let base = envelope(
                 r#"{"instance_id": "0123456789abcdef0123456789abcdefin03",
@@ -682,18 +714,7 @@ mod tests {
                    {"master_instance": {"instance_id": "m1", "x": [1, -0.5, true]}, "instance_id": null,
                     "status": {"note": "a\"b\u00e9", "n": [null, {}, []], "f": false}}"#,
             );
-            let mut bytes = base.into_bytes();
-            for (at, byte, kind) in edits {
-                let at = at % (bytes.len() + 1);
-                match kind {
-                    0 => bytes.insert(at, byte),
-                    1 if at < bytes.len() => {
-                        bytes.remove(at);
-                    }
-                    _ if at < bytes.len() => bytes[at] = byte,
-                    _ => {}
-                }
-            }
+            let bytes = crate::decode::mutations::apply(base, &edits);
             agree(&bytes);
         }
     }

@@ -433,18 +433,7 @@ mod tests {
         /// takes one, the model takes it and decodes the same.
         #[test]
         fn scanner_never_takes_more_than_the_model(
-            edits in proptest::collection::vec(
-                (
-                    0usize..10_000,
-                    proptest::sample::select(&[
-                        b' ', b'"', b',', b':', b'{', b'}', b'[', b']', b'n', b'u', b'l', b'\\',
-                        b'a', b'0', 0u8, 0x1f, 0x80, 0xc3, 0xa9, 0xff, b'e', b'-', b'.', b'd',
-                        b'8', b't', b'1',
-                    ][..]),
-                    0u8..3,
-                ),
-                1..4,
-            ),
+            edits in crate::decode::mutations::edits(),
         ) {
             let base = envelope(
                 r#"{"id": "r1", "status": "normal", "master_instance_id": "0123456789abcdef0123456789abcdefin03",
@@ -453,18 +442,7 @@ mod tests {
                     "wal_write_replay_delay_in_mb": 20, "wal_receive_replay_delay_in_ms": null},
                    {"id": "r2", "master_instance_id": "p", "x": [1, -0.5, {"a": "\u00e9"}]}"#,
             );
-            let mut bytes = base.into_bytes();
-            for (at, byte, kind) in edits {
-                let at = at % (bytes.len() + 1);
-                match kind {
-                    0 => bytes.insert(at, byte),
-                    1 if at < bytes.len() => {
-                        bytes.remove(at);
-                    }
-                    _ if at < bytes.len() => bytes[at] = byte,
-                    _ => {}
-                }
-            }
+            let bytes = crate::decode::mutations::apply(base, &edits);
             agree(&bytes);
             // The whole entry never panics, and takes what the model takes.
             let model = serde_json::from_slice::<InfosCapture>(&bytes)
